@@ -1,0 +1,84 @@
+// Types for collector.mjs, so TypeScript tests and harnesses can import it.
+
+export interface WireEvent {
+  type: 'page' | 'event' | 'form' | 'engage' | 'consent';
+  id: string;
+  ts: number;
+  pv: string;
+  vid?: string;
+  sid?: string;
+  url?: string;
+  ref?: string;
+  title?: string;
+  lang?: string;
+  screen?: string;
+  name?: string;
+  props?: Record<string, string | number | boolean>;
+  domain?: string;
+  ms?: number;
+  state?: 'granted' | 'denied';
+}
+
+export interface WireBatch {
+  v: 1;
+  site: string;
+  events: WireEvent[];
+  dropped?: number;
+}
+
+export interface ReceivedRequest {
+  method: string | undefined;
+  /** Path without the query string. */
+  path: string;
+  /** Only these two headers are kept; never an IP address. */
+  headers: { 'content-type': string | undefined; origin: string | undefined };
+  /** Raw body text (for the GET pixel: the decoded `d` parameter); null if not read (413, preflight, 404…). */
+  body: string | null;
+  /** Status answered; null while pending or for a hung request. */
+  status: number | null;
+}
+
+export type FaultResult =
+  | undefined
+  | void
+  | { status: number; headers?: Record<string, string>; body?: string | object; delayMs?: number }
+  | { hang: true }
+  | { delayMs: number };
+
+export type FaultHook = (req: { method: string; body: string; index: number }) => FaultResult | Promise<FaultResult>;
+
+export interface CollectorOptions {
+  /** 0 (default) = random free port. */
+  port?: number;
+  host?: string;
+  /** NDJSON file to append each accepted new event to, as `{"site": …, ...event}`. */
+  out?: string | null;
+  /** true: print one line per accepted new event; a function: called instead. */
+  log?: boolean | ((event: WireEvent, batch: WireBatch) => void);
+  /** Largest accepted body in bytes (default 65536). */
+  maxBody?: number;
+  /** ms to receive a whole request (default 10000). */
+  requestTimeout?: number;
+}
+
+export interface Collector {
+  /** e.g. http://127.0.0.1:PORT/e */
+  url: string;
+  /** e.g. http://127.0.0.1:PORT */
+  origin: string;
+  port: number;
+  /** Accepted batches in arrival order (duplicates included). */
+  batches: WireBatch[];
+  /** Accepted events, each id once. */
+  events: WireEvent[];
+  /** Every request, in arrival order. */
+  received: ReceivedRequest[];
+  /** Events dropped because their id was already seen. */
+  readonly duplicates: number;
+  fault(fn: FaultHook | null): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export function startCollector(options?: CollectorOptions): Promise<Collector>;
+export function formatEvent(event: WireEvent, site?: string): string;

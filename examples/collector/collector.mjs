@@ -1,0 +1,354 @@
+// leadbeam reference collector: a compatible collection endpoint for wire format v1.
+//
+// Plain Node (node:http) + ajv. Used by the demo, the unit tests and the
+// real-browser tests, and meant to be read by anyone writing their own endpoint:
+//
+//   POST /e            body = JSON batch (any content type: sendBeacon sends text/plain)
+//   GET  /e?d=<json>   image-pixel transport, `d` = URI-encoded (or base64url) JSON batch
+//   OPTIONS /e         CORS preflight
+//
+// It validates every batch against src/schema.json, counts each event id once
+// (delivery is at-least-once, counting must be exactly-once), and never looks at,
+// logs or stores the client's IP address.
+//
+// CLI: node examples/collector/collector.mjs [--port 8787] [--host 127.0.0.1] [--out events.ndjson]
+
+import { createServer } from 'node:http';
+import { appendFile, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import Ajv from 'ajv';
+
+const schema = JSON.parse(readFileSync(new URL('../../src/schema.json', import.meta.url), 'utf8'));
+const validate = new Ajv({ allErrors: false }).compile(schema);
+
+/** The smallest transparent GIF (43 bytes), answered to the image-pixel transport. */
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+// Sent on every response. `*` without Allow-Credentials: the SDK never sends
+// cookies to the endpoint, and a credentialed request must not be accepted.
+// Retry-After is exposed so a fetch transport can read it on a 429/503.
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'Retry-After',
+};
+
+/**
+ * Starts a collector.
+ *
+ * @param {object}  [opts]
+ * @param {number}  [opts.port=0]          0 = a random free port.
+ * @param {string}  [opts.host='127.0.0.1']
+ * @param {string|null} [opts.out=null]    NDJSON file to append each new event to (`{"site":…, ...event}` per line).
+ * @param {boolean|((event: object, batch: object) => void)} [opts.log=false]
+ *        true: print one compact line per accepted new event (see formatEvent); a function: called instead.
+ * @param {number}  [opts.maxBody=65536]   Largest accepted body (bytes) or `d` parameter (characters).
+ * @param {number}  [opts.requestTimeout=10000] ms to receive a whole request (slowloris guard).
+ */
+export async function startCollector({
+  port = 0,
+  host = '127.0.0.1',
+  out = null,
+  log = false,
+  maxBody = 65536,
+  requestTimeout = 10000,
+} = {}) {
+  const batches = [];
+  const events = [];
+  const received = [];
+  const seen = new Set();
+  let duplicates = 0;
+  let faultHook = null;
+  let requestIndex = 0; // POST/GET requests to /e so far (the fault hook's `index`)
+  let writeChain = Promise.resolve(); // serialises NDJSON appends so lines stay in arrival order
+  const timers = new Set();
+
+  const server = createServer(
+    // Node only checks request/headers timeouts every connectionsCheckingInterval
+    // (30 s by default), which would make a short requestTimeout meaningless.
+    { connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeout / 4))) },
+    (req, res) => {
+      handle(req, res).catch((err) => {
+        // Never let one request crash the process; report without any client detail.
+        if (!res.headersSent) send(res, 500, { error: 'internal error' });
+        else res.destroy();
+        if (log) console.error('collector error:', err && err.message);
+      });
+    },
+  );
+  server.requestTimeout = requestTimeout;
+  server.headersTimeout = Math.min(5000, requestTimeout);
+  server.keepAliveTimeout = 5000;
+
+  /** Writes a response with CORS headers; records the status in the request record. */
+  function send(res, status, body, headers = {}, record) {
+    if (record) record.status = status;
+    let payload = body;
+    const h = { ...CORS, 'cache-control': 'no-store', ...headers };
+    if (body !== undefined && body !== null && !Buffer.isBuffer(body) && typeof body !== 'string') {
+      payload = JSON.stringify(body);
+      h['content-type'] ??= 'application/json';
+    }
+    res.writeHead(status, h);
+    res.end(payload ?? undefined);
+  }
+
+  async function handle(req, res) {
+    const url = new URL(req.url || '/', 'http://collector.invalid');
+    // Only these two headers are kept: no IP (req.socket.remoteAddress is never
+    // read), no X-Forwarded-For, no User-Agent, no cookies.
+    const record = {
+      method: req.method,
+      path: url.pathname,
+      headers: { 'content-type': req.headers['content-type'], origin: req.headers.origin },
+      body: null,
+      status: null,
+    };
+    received.push(record);
+
+    if (url.pathname !== '/e') return send(res, 404, { error: 'not found' }, {}, record);
+
+    if (req.method === 'OPTIONS') {
+      const h = {
+        'access-control-allow-methods': 'POST, GET, OPTIONS',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '600',
+      };
+      // Chrome's Private Network Access asks this when a public page posts to a private address.
+      if (req.headers['access-control-request-private-network'] === 'true') h['access-control-allow-private-network'] = 'true';
+      return send(res, 204, null, h, record);
+    }
+    if (req.method !== 'POST' && req.method !== 'GET') {
+      return send(res, 405, { error: 'method not allowed' }, { allow: 'POST, GET, OPTIONS' }, record);
+    }
+
+    const index = requestIndex++;
+    const isPixel = req.method === 'GET';
+
+    // --- read the payload, bounded ---
+    let text;
+    if (isPixel) {
+      const d = url.searchParams.get('d'); // already URI-decoded
+      if (d === null) return send(res, 400, { error: 'missing d parameter' }, {}, record);
+      if (d.length > maxBody) return send(res, 413, { error: `payload over ${maxBody} bytes` }, {}, record);
+      text = decodePixelParam(d);
+    } else {
+      const result = await readBody(req, maxBody);
+      if (result.tooLarge) {
+        // Answer at once and close the connection rather than reading (or buffering) the rest.
+        send(res, 413, { error: `body over ${maxBody} bytes` }, { connection: 'close' }, record);
+        res.on('finish', () => req.socket.destroySoon?.() ?? req.socket.end());
+        return;
+      }
+      if (result.aborted) return; // client went away or the request timed out
+      text = result.text;
+    }
+    record.body = text;
+
+    // --- fault injection (tests only) ---
+    const fault = faultHook ? await faultHook({ method: req.method, body: text, index }) : undefined;
+    if (fault && fault.hang) {
+      // Keep the socket open until close() ends it; nothing is accepted (status stays null).
+      return;
+    }
+    if (fault && fault.delayMs) {
+      await sleep(fault.delayMs);
+      if (req.socket.destroyed) return; // client gave up, or close() ended the connection
+    }
+    if (fault && fault.status) {
+      const h = { ...(fault.headers || {}) };
+      return send(res, fault.status, fault.body ?? null, h, record);
+    }
+
+    // --- parse and validate ---
+    let batch;
+    try {
+      batch = JSON.parse(text);
+    } catch {
+      return send(res, 400, { error: 'body is not valid JSON' }, {}, record);
+    }
+    if (!validate(batch)) return send(res, 400, { error: describe(validate.errors) }, {}, record);
+
+    // --- accept: drop duplicate ids, persist, then acknowledge ---
+    batches.push(batch);
+    const fresh = [];
+    for (const event of batch.events) {
+      if (seen.has(event.id)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(event.id);
+      events.push(event);
+      fresh.push(event);
+    }
+    if (out && fresh.length) {
+      const lines = fresh.map((e) => JSON.stringify({ site: batch.site, ...e }) + '\n').join('');
+      writeChain = writeChain.then(() => appendAsync(out, lines));
+      // Acknowledge only once the events are on disk: a 2xx tells the client it may forget them.
+      await writeChain;
+    }
+    for (const e of fresh) {
+      if (typeof log === 'function') log(e, batch);
+      else if (log) console.log(formatEvent(e, batch.site));
+    }
+
+    if (isPixel) return send(res, 200, PIXEL, { 'content-type': 'image/gif' }, record);
+    return send(res, 204, null, {}, record);
+  }
+
+  function sleep(ms) {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
+  }
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actualPort = server.address().port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const origin = `http://${urlHost}:${actualPort}`;
+
+  return {
+    url: `${origin}/e`,
+    origin,
+    port: actualPort,
+    batches,
+    events,
+    received,
+    get duplicates() {
+      return duplicates;
+    },
+    /** Sets (or with null clears) the fault hook: fn({ method, body, index }) → undefined | { status, headers?, body? } | { hang: true } | { delayMs }. */
+    fault(fn) {
+      faultHook = fn || null;
+    },
+    /** Forgets everything received (including seen ids) and clears the fault hook. */
+    reset() {
+      batches.length = 0;
+      events.length = 0;
+      received.length = 0;
+      seen.clear();
+      duplicates = 0;
+      faultHook = null;
+      requestIndex = 0;
+    },
+    /** Stops listening and ends every open connection, hung ones included. */
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await writeChain.catch(() => {});
+    },
+  };
+}
+
+/** Reads a request body up to `limit` bytes without buffering more than that. */
+function readBody(req, limit) {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) return resolve({ tooLarge: true });
+    const chunks = [];
+    let size = 0;
+    let done = false;
+    const finish = (r) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      resolve(r);
+    };
+    const onData = (chunk) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        chunks.length = 0;
+        finish({ tooLarge: true });
+      } else chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => finish({ text: Buffer.concat(chunks).toString('utf8') }));
+    req.on('aborted', () => finish({ aborted: true }));
+    req.on('error', () => finish({ aborted: true }));
+    req.on('close', () => finish(req.complete ? { text: Buffer.concat(chunks).toString('utf8') } : { aborted: true }));
+  });
+}
+
+/** The pixel's `d` is URI-encoded JSON; base64url-encoded JSON is accepted too. */
+function decodePixelParam(d) {
+  const trimmed = d.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return d;
+  if (/^[A-Za-z0-9_-]+={0,2}$/.test(trimmed)) return Buffer.from(trimmed, 'base64url').toString('utf8');
+  return d; // let JSON.parse report it
+}
+
+/** A short, human-readable reason from ajv's first error. */
+function describe(errors) {
+  const e = errors && errors[0];
+  if (!e) return 'invalid batch';
+  const where = e.instancePath || '/';
+  if (e.keyword === 'additionalProperties') return `${where} has unknown field "${e.params.additionalProperty}"`;
+  return `${where} ${e.message}`;
+}
+
+function appendAsync(path, text) {
+  return new Promise((resolve, reject) => appendFile(path, text, (err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * One compact line per event: time, type, pv, and the interesting field.
+ * Only ever prints event fields (never a network address).
+ */
+export function formatEvent(e, site = '') {
+  const time = new Date(e.ts).toISOString().slice(11, 23);
+  const detail =
+    e.type === 'page' ? e.url ?? '' :
+    e.type === 'event' ? `${e.name ?? ''}${e.props ? ' ' + JSON.stringify(e.props) : ''}` :
+    e.type === 'form' ? e.domain :
+    e.type === 'engage' ? `${e.ms ?? ''}${e.ms !== undefined ? ' ms' : ''}` :
+    e.type === 'consent' ? e.state ?? '' : '';
+  const ids = e.vid ? ` vid=${e.vid.slice(0, 8)}` : '';
+  return `${time} ${site ? site + ' ' : ''}${e.type.padEnd(7)} pv=${e.pv.slice(0, 8)}${ids} ${detail}`.trimEnd();
+}
+
+// ---------------------------------------------------------------- CLI
+function parseArgs(argv) {
+  const opts = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const value = () => (inline !== undefined ? inline : argv[++i]);
+    if (flag === '--port') opts.port = Number(value());
+    else if (flag === '--host') opts.host = value();
+    else if (flag === '--out') opts.out = value();
+    else if (flag === '--max-body') opts.maxBody = Number(value());
+    else if (flag === '--help' || flag === '-h') {
+      console.log('usage: node examples/collector/collector.mjs [--port 8787] [--host 127.0.0.1] [--out events.ndjson] [--max-body 65536]');
+      process.exit(0);
+    } else {
+      console.error(`unknown argument: ${argv[i]}`);
+      process.exit(2);
+    }
+  }
+  return opts;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const opts = parseArgs(process.argv.slice(2));
+  const collector = await startCollector({ port: 8787, ...opts, log: true });
+  console.log(`listening on ${collector.url}${opts.out ? ` (appending to ${opts.out})` : ''}`);
+  const stop = async () => {
+    await collector.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
