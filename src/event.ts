@@ -1,0 +1,53 @@
+// Wire format v1: event shapes and the batch body (pure).
+import { randomId } from './ids';
+import type { ConsentState, Props } from './options';
+
+export type EventType = 'page' | 'event' | 'form' | 'engage' | 'consent';
+
+export interface WireEvent {
+  type: EventType;
+  /** Random event id (96 bits, base64url): endpoints deduplicate on it. */
+  id: string;
+  /** Milliseconds since the epoch, when the event happened (kept when sent later). */
+  ts: number;
+  /** Page-view id: ties the events of one page view together. Never stored. */
+  pv: string;
+  vid?: string;
+  sid?: string;
+  url?: string;
+  ref?: string;
+  title?: string;
+  lang?: string;
+  screen?: string;
+  name?: string;
+  props?: Props;
+  domain?: string;
+  ms?: number;
+  state?: ConsentState;
+}
+
+export interface WireBatch {
+  v: 1;
+  site: string;
+  events: WireEvent[];
+  /** Events the client had to drop because its queue was full, since the last batch. */
+  dropped?: number;
+}
+
+/** Fields that `minimal: true` keeps. */
+const MINIMAL: Record<string, 1> = { type: 1, id: 1, ts: 1, pv: 1, domain: 1 };
+
+export function makeEvent(type: EventType, pv: string, fields: Partial<WireEvent>, minimal: boolean): WireEvent {
+  const event = { type, id: randomId(), ts: Date.now(), pv } as WireEvent;
+  for (const key in fields) {
+    const value = fields[key as keyof WireEvent];
+    if (value !== undefined && value !== '' && (!minimal || MINIMAL[key])) (event as any)[key] = value;
+  }
+  return event;
+}
+
+export function batchBody(site: string, events: WireEvent[], dropped: number): string {
+  const batch: WireBatch = { v: 1, site, events };
+  if (dropped) batch.dropped = dropped;
+  return JSON.stringify(batch);
+}

@@ -1,0 +1,212 @@
+// Options: their types, defaults, validation and the data-* attribute parser.
+// Pure: no browser global is touched here.
+import { warn } from './log';
+
+/** A transport sends one wire-format body; `true` (or a promise of it) means delivered. */
+export type TransportFn = (url: string, body: string) => boolean | Promise<boolean>;
+
+/** The name of a built-in transport. */
+export type TransportName = 'auto' | 'beacon' | 'fetch' | 'image';
+
+/** The cookie switch: see "The two switches" in the README. */
+export type CookieMode = 'consent' | 'always' | 'never';
+
+/** A consent answer, as a CMP or the site gives it. */
+export type ConsentState = 'granted' | 'denied';
+
+/** Flat properties of a custom event or page view: at most 25 keys. */
+export type Props = Record<string, string | number | boolean>;
+
+export interface Options {
+  /** Site id given by the collection endpoint (1–64 characters). Required. */
+  site: string;
+  /** Collection endpoint URL: `https:` (plain `http:` only on localhost/loopback); may be relative to the page. Required. */
+  endpoint: string;
+  /**
+   * When the two first-party cookies may be set.
+   * `'consent'`: only after consent is granted; `'always'`: from the first page view
+   * (legitimate interest), deleted on denial; `'never'`: cookieless, nothing is ever stored.
+   * @defaultValue `'consent'`
+   */
+  cookies?: CookieMode;
+  /**
+   * Strict consent mode: nothing is sent or stored until consent is granted; what was
+   * tracked before is held in memory and sent on grant, dropped on denial.
+   * @defaultValue `false`
+   */
+  requireConsent?: boolean;
+  /**
+   * Data minimisation: events carry only `type`, `id`, `ts`, `pv` (and `domain` for form events).
+   * @defaultValue `false`
+   */
+  minimal?: boolean;
+  /**
+   * Send a page view on load and on every SPA route change.
+   * @defaultValue `true`
+   */
+  pageviews?: boolean;
+  /**
+   * Treat changes of `location.hash` as route changes (and keep the hash in `url`).
+   * @defaultValue `false`
+   */
+  hashRouting?: boolean;
+  /**
+   * Query parameters removed from `url` and `ref` before sending, on top of the
+   * built-in scrubbing of values that look like e-mail addresses.
+   * @defaultValue `[]`
+   */
+  stripParams?: string[];
+  /**
+   * Capture the company domain of e-mail fields on form submit.
+   * @defaultValue `true`
+   */
+  forms?: boolean;
+  /**
+   * Extra consumer mail domains to drop on the page, on top of the built-in list.
+   * @defaultValue `[]`
+   */
+  consumerDomains?: string[];
+  /**
+   * Send consumer mail domains (gmail.com, …) too.
+   * @defaultValue `false`
+   */
+  allowConsumerDomains?: boolean;
+  /**
+   * Count `navigator.globalPrivacyControl === true` as consent denied.
+   * @defaultValue `true`
+   */
+  respectGpc?: boolean;
+  /**
+   * Count Do Not Track (`navigator.doNotTrack == '1'`) as consent denied.
+   * @defaultValue `false`
+   */
+  respectDnt?: boolean;
+  /**
+   * Cookie name prefix: the cookies are `<prefix>_id` and `<prefix>_ses`.
+   * @defaultValue `'_lb'`
+   */
+  cookiePrefix?: string;
+  /**
+   * Cookie `Domain`; by default the registrable domain, found by probing.
+   * @defaultValue `''` (probe)
+   */
+  cookieDomain?: string;
+  /**
+   * How batches travel: a built-in transport name or your own function.
+   * @defaultValue `'auto'`
+   */
+  transport?: TransportName | TransportFn;
+  /**
+   * Longest time, in ms, that an event other than a page view waits to be batched.
+   * @defaultValue `1000`
+   */
+  batchMs?: number;
+  /**
+   * A batch leaves as soon as it holds this many events.
+   * @defaultValue `10`
+   */
+  batchSize?: number;
+  /**
+   * Most events held in the queue (unsent, waiting for consent, retrying, offline).
+   * @defaultValue `500`
+   */
+  maxQueue?: number;
+  /**
+   * Most bytes held in the queue.
+   * @defaultValue `262144`
+   */
+  maxQueueBytes?: number;
+}
+
+export type Resolved = Required<Options>;
+
+export const DEFAULTS: Omit<Resolved, 'site' | 'endpoint'> = {
+  cookies: 'consent',
+  requireConsent: false,
+  minimal: false,
+  pageviews: true,
+  hashRouting: false,
+  stripParams: [],
+  forms: true,
+  consumerDomains: [],
+  allowConsumerDomains: false,
+  respectGpc: true,
+  respectDnt: false,
+  cookiePrefix: '_lb',
+  cookieDomain: '',
+  transport: 'auto',
+  batchMs: 1000,
+  batchSize: 10,
+  maxQueue: 500,
+  maxQueueBytes: 262144,
+};
+
+const ONE_OF: Partial<Record<keyof Options, string[]>> = {
+  cookies: ['consent', 'always', 'never'],
+  transport: ['auto', 'beacon', 'fetch', 'image'],
+};
+
+/**
+ * Checks options against the defaults' types. A wrong value gets one warning
+ * and falls back to its default; unknown keys are ignored with a warning.
+ * Returns undefined (tracker stays inert) when site or endpoint is unusable.
+ */
+export function resolveOptions(input: unknown): Resolved | undefined {
+  const given = (input && typeof input == 'object' ? input : {}) as Record<string, unknown>;
+  const out = { ...DEFAULTS } as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    const value = given[key];
+    const def = (DEFAULTS as Record<string, unknown>)[key];
+    if (key == 'site' || key == 'endpoint') continue;
+    if (def === undefined) {
+      if (!/^consent/.test(key)) warn(`unknown option "${key}" ignored`);
+      continue;
+    }
+    if (value === undefined) continue;
+    const ok =
+      key == 'transport' && typeof value == 'function'
+        ? true
+        : Array.isArray(def)
+          ? Array.isArray(value) && value.every((v) => typeof v == 'string')
+          : typeof value == typeof def &&
+            (typeof def != 'number' || ((value as number) >= 0 && isFinite(value as number))) &&
+            (!ONE_OF[key as keyof Options] || ONE_OF[key as keyof Options]!.indexOf(value as string) >= 0);
+    if (ok) out[key] = value;
+    else warn(`option "${key}" has an invalid value; using the default`, def);
+  }
+  const site = given.site;
+  const endpoint = given.endpoint;
+  if (typeof site != 'string' || !site || site.length > 64) {
+    warn('option "site" is missing or invalid (1–64 characters); nothing will be sent');
+    return;
+  }
+  if (typeof endpoint != 'string' || !endpoint) {
+    warn('option "endpoint" is missing; nothing will be sent');
+    return;
+  }
+  out.site = site;
+  out.endpoint = endpoint;
+  return out as Resolved;
+}
+
+/**
+ * Turns a script tag's dataset (already camelCased by the browser) into options:
+ * `""`/`"true"` → true, `"false"` → false, numbers parsed, comma lists split
+ * for list options. Keys that are not options (e.g. `consentSource`) pass as strings.
+ */
+export function parseDataset(dataset: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(dataset)) {
+    const raw = dataset[key]!;
+    const def = (DEFAULTS as Record<string, unknown>)[key];
+    out[key] =
+      typeof def == 'boolean'
+        ? raw != 'false'
+        : typeof def == 'number'
+          ? Number(raw)
+          : Array.isArray(def)
+            ? raw.split(',').map((s) => s.trim()).filter(Boolean)
+            : raw;
+  }
+  return out;
+}

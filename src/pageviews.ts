@@ -1,0 +1,65 @@
+// SPA route changes and engagement time (visible ms per page view).
+import { doc, listen, win } from './env';
+import { guard } from './log';
+
+/**
+ * Calls onRoute after history.pushState/replaceState, popstate and (with hash
+ * routing) hashchange. The history methods are wrapped, not replaced: a router
+ * that wrapped them before us is still called, one that wraps after us still
+ * reaches us, and stop() restores them only if nobody wrapped them since.
+ */
+export function watchRoutes(onRoute: () => void, hashRouting: boolean): () => void {
+  const history = win!.history;
+  // Deferred so the router has updated the title, and a burst of calls makes one page view.
+  let pending: ReturnType<typeof setTimeout> | 0 = 0;
+  const changed = () => {
+    if (!pending) pending = setTimeout(guard(() => ((pending = 0), onRoute())), 0);
+  };
+  const restore = (['pushState', 'replaceState'] as const).map((name) => {
+    const original = history[name];
+    if (typeof original != 'function') return () => {};
+    const wrapped = function (this: History, ...args: Parameters<History['pushState']>) {
+      const result = original.apply(this, args);
+      changed();
+      return result;
+    };
+    history[name] = wrapped;
+    return () => {
+      if (history[name] === wrapped) history[name] = original;
+    };
+  });
+  const stopPop = listen(win, 'popstate', changed);
+  const stopHash = hashRouting ? listen(win, 'hashchange', changed) : () => {};
+  return () => {
+    clearTimeout(pending as number);
+    restore.forEach((r) => r());
+    stopPop();
+    stopHash();
+  };
+}
+
+/** Visible time: counts only while the document is visible. */
+export function createEngagement() {
+  const visible = () => !doc || doc.visibilityState != 'hidden';
+  let since = visible() ? Date.now() : 0;
+  let total = 0;
+  return {
+    /** Call on visibilitychange. */
+    update() {
+      const now = Date.now();
+      if (visible()) since = since || now;
+      else if (since) {
+        total += now - since;
+        since = 0;
+      }
+    },
+    /** Visible ms since the last take(), and restart counting. */
+    take(): number {
+      const now = Date.now();
+      const ms = total + (since ? now - since : 0);
+      total = 0;
+      if (since) since = now;
+      return Math.round(ms);
+    },
+  };
+}

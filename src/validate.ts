@@ -1,0 +1,35 @@
+// Input checks for custom events and properties (pure). Invalid input is
+// reported by the caller with one warning and the call becomes a no-op.
+import type { Props } from './options';
+
+export const MAX_NAME = 64;
+export const MAX_PROPS = 25;
+export const MAX_KEY = 64;
+export const MAX_VALUE = 500;
+
+export function validName(name: unknown): name is string {
+  return typeof name == 'string' && name.length > 0 && name.length <= MAX_NAME;
+}
+
+/**
+ * A flat copy of `props` (string ≤ 500 chars, finite number or boolean values,
+ * ≤ 25 keys of ≤ 64 chars), undefined when none were given, false when invalid.
+ */
+export function cleanProps(props: unknown): Props | undefined | false {
+  if (props == null) return;
+  if (typeof props != 'object' || Array.isArray(props)) return false;
+  const out: Props = {};
+  const keys = Object.keys(props);
+  if (keys.length > MAX_PROPS) return false;
+  for (const key of keys) {
+    const value = (props as Record<string, unknown>)[key];
+    const t = typeof value;
+    if (
+      key.length > MAX_KEY ||
+      !(t == 'boolean' || (t == 'number' && isFinite(value as number)) || (t == 'string' && (value as string).length <= MAX_VALUE))
+    )
+      return false;
+    out[key] = value as Props[string];
+  }
+  return out;
+}
