@@ -119,8 +119,9 @@ export function createTracker(options: Options): Tracker {
     if (url == lastUrl) return;
     endPage();
     const ref = lastUrl || scrubUrl(doc!.referrer, o!.stripParams);
+    // Events tracked before the first page view belong to it: it keeps the initial pv.
+    if (lastUrl) pv = randomId();
     lastUrl = url;
-    pv = randomId();
     domains = {};
     const s = win!.screen;
     pvWithoutIds = sendState(c) == SEND && !mayStore(c);

@@ -61,6 +61,7 @@ export async function startStaticServer(root = ROOT): Promise<StaticServer> {
     try {
       for (const r of routes) if (await r(req, res)) return;
       const path = decodeURIComponent((req.url || '/').split('?')[0]);
+      if (path == '/favicon.ico') return void res.writeHead(204).end();
       const mem = pages.get(path);
       if (mem) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...mem.headers });
