@@ -141,7 +141,7 @@ export const DEFAULTS: Omit<Resolved, 'site' | 'endpoint'> = {
   maxQueueBytes: 262144,
 };
 
-const ONE_OF: Partial<Record<keyof Options, string[]>> = {
+const ONE_OF: Record<string, string[]> = {
   cookies: ['consent', 'always', 'never'],
   transport: ['auto', 'beacon', 'fetch', 'image'],
 };
@@ -152,38 +152,28 @@ const ONE_OF: Partial<Record<keyof Options, string[]>> = {
  * Returns undefined (tracker stays inert) when site or endpoint is unusable.
  */
 export function resolveOptions(input: unknown): Resolved | undefined {
-  const given = (input && typeof input == 'object' ? input : {}) as Record<string, unknown>;
+  const given = Object(input) as Record<string, any>;
   const out = { ...DEFAULTS } as Record<string, unknown>;
+  const { site, endpoint } = given;
   for (const key of Object.keys(given)) {
     const value = given[key];
-    const def = (DEFAULTS as Record<string, unknown>)[key];
-    if (key == 'site' || key == 'endpoint') continue;
+    const def = (DEFAULTS as Record<string, any>)[key];
     if (def === undefined) {
-      if (!/^consent/.test(key)) warn(`unknown option "${key}" ignored`);
-      continue;
-    }
-    if (value === undefined) continue;
-    const ok =
-      key == 'transport' && typeof value == 'function'
-        ? true
-        : Array.isArray(def)
+      // consent* keys belong to the CMP adapter of the script-tag build.
+      if (!/^(site|endpoint|consent)/.test(key)) warn('unknown option', key);
+    } else if (value !== undefined) {
+      if (
+        (key == 'transport' && typeof value == 'function') ||
+        (Array.isArray(def)
           ? Array.isArray(value) && value.every((v) => typeof v == 'string')
-          : typeof value == typeof def &&
-            (typeof def != 'number' || ((value as number) >= 0 && isFinite(value as number))) &&
-            (!ONE_OF[key as keyof Options] || ONE_OF[key as keyof Options]!.indexOf(value as string) >= 0);
-    if (ok) out[key] = value;
-    else warn(`option "${key}" has an invalid value; using the default`, def);
+          : typeof value == typeof def && (typeof def != 'number' || (value >= 0 && value <= 1e9)) && (!ONE_OF[key] || ONE_OF[key].indexOf(value) >= 0))
+      )
+        out[key] = value;
+      else warn('invalid option, default used', key);
+    }
   }
-  const site = given.site;
-  const endpoint = given.endpoint;
-  if (typeof site != 'string' || !site || site.length > 64) {
-    warn('option "site" is missing or invalid (1–64 characters); nothing will be sent');
-    return;
-  }
-  if (typeof endpoint != 'string' || !endpoint) {
-    warn('option "endpoint" is missing; nothing will be sent');
-    return;
-  }
+  if (typeof site != 'string' || !site || site.length > 64 || typeof endpoint != 'string' || !endpoint)
+    return void warn('options "site" (1–64 characters) and "endpoint" are required; nothing will be sent');
   out.site = site;
   out.endpoint = endpoint;
   return out as Resolved;

@@ -36,40 +36,30 @@ export interface Tracker {
 }
 
 const NOOP = () => {};
-/** What a server (SSR), a worker or invalid options get: every method a no-op. */
-const INERT: Tracker = { page: NOOP, track: NOOP, consent: NOOP, form: NOOP, optOut: NOOP, optIn: NOOP, flush: NOOP, destroy: NOOP };
-
 const LOCAL_HTTP = /^http:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d+)?\//;
 
 export function createTracker(options: Options): Tracker {
-  if (!win || !doc) return INERT;
-  const o = resolveOptions(options);
-  if (!o) return INERT;
-  let endpoint: string;
+  const o = win && doc && resolveOptions(options);
+  let endpoint = '';
   try {
-    endpoint = new URL(o.endpoint, win.location.href).href;
-  } catch {
-    endpoint = '';
-  }
-  if (!/^https:/.test(endpoint) && !LOCAL_HTTP.test(endpoint)) {
-    warn('the endpoint must be https: (plain http: only on localhost); nothing will be sent', o.endpoint);
-    return INERT;
+    endpoint = o ? new URL(o.endpoint, win!.location.href).href : '';
+  } catch {}
+  if (!o || !(/^https:/.test(endpoint) || LOCAL_HTTP.test(endpoint))) {
+    // A server (SSR), a worker or unusable options: every method is a no-op.
+    if (o) warn('endpoint must be https: (http: only on localhost); nothing will be sent', o.endpoint);
+    return { page: NOOP, track: NOOP, consent: NOOP, form: NOOP, optOut: NOOP, optIn: NOOP, flush: NOOP, destroy: NOOP };
   }
 
   const cookies = createCookies(o.cookiePrefix, o.cookieDomain);
   const n = nav as (Navigator & { globalPrivacyControl?: boolean }) | undefined;
-  const c: ConsentInput = {
-    cookies: o.cookies,
-    requireConsent: o.requireConsent,
-    signalDenied:
-      !!n &&
-      ((o.respectGpc && n.globalPrivacyControl === true) ||
-        (o.respectDnt && (n.doNotTrack == '1' || (win as { doNotTrack?: string }).doNotTrack == '1'))),
-    optedOut: cookies.optedOut(),
-  };
-  // Our visitor cookie exists only after a grant (or in 'always' mode): on a
-  // later page it stands for that grant until the site or CMP says otherwise.
-  if ((o.cookies == 'consent' || o.requireConsent) && cookies.exists()) c.answer = 'granted';
+  // The consent state lives on the resolved options (cookies, requireConsent) plus three fields.
+  const c = o as typeof o & ConsentInput;
+  c.signalDenied = !!n && ((o.respectGpc && n.globalPrivacyControl === true) || (o.respectDnt && n.doNotTrack == '1'));
+  c.optedOut = cookies.optedOut();
+  // Our visitor cookie exists only after a grant (or in 'always' mode, where a
+  // grant changes nothing): on a later page it stands for that grant until the
+  // site or CMP says otherwise. A leftover cookie never counts in cookieless mode.
+  if (o.cookies != 'never' && cookies.exists()) c.answer = 'granted';
 
   const queue = createQueue(o.maxQueue, o.maxQueueBytes, o.cookiePrefix + '_q', o.site);
   const delivery = createDelivery(queue, {
@@ -114,7 +104,7 @@ export function createTracker(options: Options): Tracker {
 
   function page(props?: Props): void {
     const clean = cleanProps(props);
-    if (clean === false) return warn('page() props must be a flat object of string/number/boolean values');
+    if (clean === false) return warn('page: invalid props', props);
     const url = scrubUrl(win!.location.href, o!.stripParams, o!.hashRouting);
     if (url == lastUrl) return;
     endPage();
@@ -133,7 +123,7 @@ export function createTracker(options: Options): Tracker {
   }
 
   function form(value: string): void {
-    if (typeof value != 'string') return warn('form() takes an e-mail address or a domain');
+    if (typeof value != 'string') return warn('form: not a string', value);
     const domain = emailDomain(value, { consumerDomains: o!.consumerDomains, allowConsumer: o!.allowConsumerDomains });
     if (domain && !domains[domain]) {
       domains[domain] = 1;
@@ -171,11 +161,11 @@ export function createTracker(options: Options): Tracker {
     track: api((name: string, props?: Props) => {
       const clean = cleanProps(props);
       if (!validName(name) || clean === false)
-        return warn('track() needs a name of 1–64 characters and flat props of string/number/boolean values (≤ 25 keys, strings ≤ 500 chars)');
+        return warn('track: needs a name (1–64 chars) and flat props (≤ 25 keys; string ≤ 500 chars, number, boolean)', name);
       emit('event', { name, props: clean });
     }),
     consent: api((state: ConsentState) => {
-      if (state != 'granted' && state != 'denied') return warn('consent() takes "granted" or "denied"');
+      if (state != 'granted' && state != 'denied') return warn('consent: "granted" or "denied"', state);
       if (c.answer == state) return;
       c.answer = state;
       enforce();

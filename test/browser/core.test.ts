@@ -18,15 +18,26 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([browser?.close(), server?.close(), collector?.close()]);
 });
-beforeEach(async () => {
+beforeEach(async (ctx) => {
   collector.reset();
+  site = 'LB-' + ctx.task.name.replace(/[^a-z]/gi, '').slice(0, 40);
   context = await browser.newContext();
 });
 afterEach(async () => {
   await context.close();
 });
 
-const ofType = (type: string) => collector.events.filter((e) => e.type == type);
+// Each test uses its own site id: a page closed by the previous test may still
+// deliver its last beacon (pagehide) after the collector was reset.
+let site = '';
+const batches = () => collector.batches.filter((b) => b.site == site);
+const events = () => {
+  const seen = new Set<string>();
+  return batches()
+    .flatMap((b) => b.events)
+    .filter((e) => !seen.has(e.id) && seen.add(e.id));
+};
+const ofType = (type: string) => events().filter((e) => e.type == type);
 
 function html(head: string, body = '<h1>Pricing</h1>'): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pricing</title>${head}</head><body>${body}</body></html>`;
@@ -34,7 +45,7 @@ function html(head: string, body = '<h1>Pricing</h1>'): string {
 
 describe('script tag', () => {
   it('data attributes alone send one schema-valid page view with every field', async () => {
-    server.page('/tag.html', html(`<script async src="/dist/leadbeam.js" data-site="LB-TEST" data-endpoint="${collector.url}"></script>`));
+    server.page('/tag.html', html(`<script async src="/dist/leadbeam.js" data-site="${site}" data-endpoint="${collector.url}"></script>`));
     const page = await context.newPage();
     const { errors } = watchPage(page);
     await page.goto(server.url + '/tag.html?utm_source=x&email=jan%40acme.nl');
@@ -52,7 +63,7 @@ describe('script tag', () => {
     // cookies: 'consent' is the default: no consent yet, so no ids and no cookie.
     expect(pv.vid).toBeUndefined();
     expect(await context.cookies()).toEqual([]);
-    expect(collector.batches[0].site).toBe('LB-TEST');
+    expect(batches().length).toBe(1);
     expect(collector.received.every((r) => r.status && r.status < 300)).toBe(true);
     expect(errors).toEqual([]);
   });
@@ -61,37 +72,37 @@ describe('script tag', () => {
     server.page(
       '/stub.html',
       html(
-        `<script>${STUB}leadbeam('track','before_init');leadbeam('init',{site:'LB-INIT',endpoint:'${collector.url}'});leadbeam('track','queued',{plan:'pro'});</script>` +
+        `<script>${STUB}leadbeam('track','before_init');leadbeam('init',{site:'${site}',endpoint:'${collector.url}'});leadbeam('track','queued',{plan:'pro'});</script>` +
           `<script async src="/dist/leadbeam.js" data-site="LB-TAG" data-endpoint="http://127.0.0.1:1/nowhere"></script>`,
       ),
     );
     const page = await context.newPage();
     await page.goto(server.url + '/stub.html');
     await waitFor(() => ofType('event').length == 2 && ofType('page').length == 1, 'page view and two events');
-    expect(collector.batches.every((b) => b.site == 'LB-INIT')).toBe(true);
+    expect(collector.batches.some((b) => b.site == 'LB-TAG')).toBe(false);
     expect(ofType('event').map((e) => e.name)).toEqual(['before_init', 'queued']);
     expect(ofType('event')[1].props).toEqual({ plan: 'pro' });
     // The global keeps the same call shape after load.
     await page.evaluate(() => (window as any).leadbeam('track', 'after_load'));
     await waitFor(() => ofType('event').some((e) => e.name == 'after_load'), 'event after load');
     // Everything of one page view shares its pv.
-    expect(new Set(collector.events.map((e) => e.pv)).size).toBe(1);
+    expect(new Set(events().map((e) => e.pv)).size).toBe(1);
   });
 
   it('queued page view and event leave in one request', async () => {
     server.page(
       '/one.html',
-      html(`<script>${STUB}leadbeam('init',{site:'LB-ONE',endpoint:'${collector.url}'});leadbeam('track','demo_booked');</script><script async src="/dist/leadbeam.js"></script>`),
+      html(`<script>${STUB}leadbeam('init',{site:'${site}',endpoint:'${collector.url}'});leadbeam('track','demo_booked');</script><script async src="/dist/leadbeam.js"></script>`),
     );
     const page = await context.newPage();
     await page.goto(server.url + '/one.html');
-    await waitFor(() => collector.events.length == 2, 'two events');
-    expect(collector.batches.length).toBe(1);
+    await waitFor(() => events().length == 2, 'two events');
+    expect(batches().length).toBe(1);
     expect(collector.received.filter((r) => r.method == 'OPTIONS')).toEqual([]);
   });
 
   it('loading the script twice does not double-track', async () => {
-    const tag = `<script src="/dist/leadbeam.js" data-site="LB-TWICE" data-endpoint="${collector.url}"></script>`;
+    const tag = `<script src="/dist/leadbeam.js" data-site="${site}" data-endpoint="${collector.url}"></script>`;
     server.page('/twice.html', html(tag + tag));
     const page = await context.newPage();
     await page.goto(server.url + '/twice.html');
@@ -102,7 +113,7 @@ describe('script tag', () => {
   });
 
   it('invalid input warns once and never throws into the page', async () => {
-    server.page('/bad.html', html(`<script src="/dist/leadbeam.js" data-site="LB-BAD" data-endpoint="${collector.url}"></script>`));
+    server.page('/bad.html', html(`<script src="/dist/leadbeam.js" data-site="${site}" data-endpoint="${collector.url}"></script>`));
     const page = await context.newPage();
     const { errors, warnings } = watchPage(page);
     await page.goto(server.url + '/bad.html');
@@ -120,24 +131,24 @@ describe('script tag', () => {
     await waitFor(() => ofType('event').length == 1, 'valid event');
     expect(ofType('event')[0].name).toBe('ok');
     expect(errors).toEqual([]);
-    expect(warnings.filter((w) => w.includes('[leadbeam] track()')).length).toBe(1);
-    expect(warnings.some((w) => w.includes('unknown command "nope"'))).toBe(true);
+    expect(warnings.filter((w) => w.includes('[leadbeam] track:')).length).toBe(1);
+    expect(warnings.some((w) => w.includes('unknown command') && w.includes('nope'))).toBe(true);
   });
 
   it('a plain-http endpoint off localhost is refused with a warning and nothing is sent', async () => {
-    server.page('/insecure.html', html(`<script src="/dist/leadbeam.js" data-site="LB-X" data-endpoint="http://collect.example.test:${collector.port}/e"></script>`));
+    server.page('/insecure.html', html(`<script src="/dist/leadbeam.js" data-site="${site}" data-endpoint="http://collect.example.test:${collector.port}/e"></script>`));
     const page = await context.newPage();
     const { warnings } = watchPage(page);
     await page.goto(server.url + '/insecure.html');
     await waitFor(() => warnings.some((w) => w.includes('https')), 'warning');
     await page.evaluate(() => (window as any).leadbeam('flush'));
-    expect(collector.received).toEqual([]);
+    expect(batches()).toEqual([]);
   });
 });
 
 describe('SPA and engagement', () => {
   it('one page view per route; none twice for the same URL; engage sent on route change and hide', async () => {
-    server.page('/app/', html(`<script async src="/dist/leadbeam.js" data-site="LB-SPA" data-endpoint="${collector.url}"></script>`));
+    server.page('/app/', html(`<script async src="/dist/leadbeam.js" data-site="${site}" data-endpoint="${collector.url}"></script>`));
     const page = await context.newPage();
     await page.goto(server.url + '/app/');
     await waitFor(() => ofType('page').length == 1, 'first page view');
@@ -171,12 +182,12 @@ describe('SPA and engagement', () => {
   });
 
   it('minimal mode sends only type, id, ts and pv', async () => {
-    server.page('/min.html', html(`<script async src="/dist/leadbeam.js" data-site="LB-MIN" data-minimal data-endpoint="${collector.url}"></script>`));
+    server.page('/min.html', html(`<script async src="/dist/leadbeam.js" data-site="${site}" data-minimal data-endpoint="${collector.url}"></script>`));
     const page = await context.newPage();
     await page.goto(server.url + '/min.html');
     await page.evaluate(() => (window as any).leadbeam('track', 'x', { a: 1 }));
-    await waitFor(() => collector.events.length == 2, 'two events');
-    for (const e of collector.events) expect(Object.keys(e).sort()).toEqual(['id', 'pv', 'ts', 'type']);
+    await waitFor(() => events().length == 2, 'two events');
+    for (const e of events()) expect(Object.keys(e).sort()).toEqual(['id', 'pv', 'ts', 'type']);
   });
 });
 
@@ -186,7 +197,7 @@ describe('npm build', () => {
       '/esm.html',
       html(`<script type="module">
 import { createTracker } from '/dist/leadbeam.mjs';
-const t = createTracker({ site: 'LB-ESM', endpoint: '${collector.url}', batchMs: 50 });
+const t = createTracker({ site: '${site}', endpoint: '${collector.url}', batchMs: 50 });
 t.track('demo_booked', { plan: 'pro' });
 window.__t = t;
 </script>`),
@@ -195,6 +206,6 @@ window.__t = t;
     await page.goto(server.url + '/esm.html');
     await waitFor(() => ofType('page').length == 1 && ofType('event').length == 1, 'page view and event');
     expect(ofType('event')[0]).toMatchObject({ name: 'demo_booked', props: { plan: 'pro' } });
-    expect(collector.batches.every((b) => b.site == 'LB-ESM')).toBe(true);
+    expect(batches().length).toBeGreaterThan(0);
   });
 });
