@@ -12,7 +12,7 @@ describe('SSR safety', () => {
     }
   });
   it('the built ESM and CJS entries import in Node', async () => {
-    const esm = await import('../../dist/leadbeam.mjs');
+    const esm = await import(/* @vite-ignore */ new URL('../../dist/leadbeam.mjs', import.meta.url).href);
     expect(typeof esm.createTracker).toBe('function');
     const { createRequire } = await import('node:module');
     const cjs = createRequire(import.meta.url)('../../dist/leadbeam.cjs');
