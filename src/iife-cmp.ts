@@ -5,10 +5,11 @@ import { adapters, type ConsentSource } from './cmp/index';
 import { warn } from './log';
 import { boot } from './script';
 
-function value(raw: unknown): unknown {
+/** "" and "true"/"false" → boolean, numbers parsed, comma lists (and `purposes`) → arrays. */
+function value(key: string, raw: unknown): unknown {
   if (typeof raw != 'string') return raw;
-  const parts = raw.split(',').map((s) => (s.trim() != '' && !isNaN(+s) ? +s : s.trim()));
-  return parts.length > 1 ? parts : parts[0];
+  const parts = raw.split(',').map((s) => (s = s.trim()) == '' || s == 'true' ? true : s == 'false' ? false : isNaN(+s) ? s : +s);
+  return parts.length > 1 || key == 'purposes' ? parts : parts[0];
 }
 
 boot((tracker, options) => {
@@ -19,7 +20,8 @@ boot((tracker, options) => {
   const adapterOptions: Record<string, unknown> = {};
   for (const key in options) {
     const m = /^consent([A-Z]\w*)$/.exec(key);
-    if (m && key != 'consentSource') adapterOptions[m[1][0].toLowerCase() + m[1].slice(1)] = value(options[key]);
+    const name = m ? m[1][0].toLowerCase() + m[1].slice(1) : '';
+    if (m && key != 'consentSource') adapterOptions[name] = value(name, options[key]);
   }
   adapter(tracker, adapterOptions);
 });

@@ -149,6 +149,9 @@ const ONE_OF: Record<string, string[]> = {
 /**
  * Checks options against the defaults' types. A wrong value gets one warning
  * and falls back to its default; unknown keys are ignored with a warning.
+ * Strings are coerced where a boolean, number or list is expected, so `data-*`
+ * attributes (already camelCased by the browser) are options as they are:
+ * `""`/`"true"` → true, `"false"` → false, numbers parsed, comma lists split.
  * Returns undefined (tracker stays inert) when site or endpoint is unusable.
  */
 export function resolveOptions(input: unknown): Resolved | undefined {
@@ -156,12 +159,19 @@ export function resolveOptions(input: unknown): Resolved | undefined {
   const out = { ...DEFAULTS } as Record<string, unknown>;
   const { site, endpoint } = given;
   for (const key of Object.keys(given)) {
-    const value = given[key];
+    let value = given[key];
     const def = (DEFAULTS as Record<string, any>)[key];
     if (def === undefined) {
       // consent* keys belong to the CMP adapter of the script-tag build.
       if (!/^(site|endpoint|consent)/.test(key)) warn('unknown option', key);
     } else if (value !== undefined) {
+      if (typeof value == 'string' && typeof def != 'string')
+        value =
+          typeof def == 'boolean'
+            ? value != 'false'
+            : typeof def == 'number'
+              ? +value
+              : value.split(',').map((s) => s.trim()).filter(Boolean);
       if (
         (key == 'transport' && typeof value == 'function') ||
         (Array.isArray(def)
@@ -177,26 +187,4 @@ export function resolveOptions(input: unknown): Resolved | undefined {
   out.site = site;
   out.endpoint = endpoint;
   return out as Resolved;
-}
-
-/**
- * Turns a script tag's dataset (already camelCased by the browser) into options:
- * `""`/`"true"` → true, `"false"` → false, numbers parsed, comma lists split
- * for list options. Keys that are not options (e.g. `consentSource`) pass as strings.
- */
-export function parseDataset(dataset: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(dataset)) {
-    const raw = dataset[key]!;
-    const def = (DEFAULTS as Record<string, unknown>)[key];
-    out[key] =
-      typeof def == 'boolean'
-        ? raw != 'false'
-        : typeof def == 'number'
-          ? Number(raw)
-          : Array.isArray(def)
-            ? raw.split(',').map((s) => s.trim()).filter(Boolean)
-            : raw;
-  }
-  return out;
 }

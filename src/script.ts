@@ -2,7 +2,6 @@
 // stub queue in order, and installs the global leadbeam(command, ...args).
 import { doc, win } from './env';
 import { guard, warn } from './log';
-import { parseDataset } from './options';
 import { createTracker, type Tracker } from './tracker';
 
 type Command = ArrayLike<unknown>;
@@ -16,7 +15,8 @@ export function boot(extend?: (tracker: Tracker, options: Record<string, unknown
   if (!w || !doc || (existing && existing.v)) return;
 
   const script = (doc.currentScript || doc.querySelector('script[data-site][src*="leadbeam"]')) as HTMLScriptElement | null;
-  const fromTag = parseDataset((script && script.dataset) || {});
+  // data-* attributes are options as they are: resolveOptions() coerces their strings.
+  const fromTag: Record<string, unknown> = { ...(script && script.dataset) };
   const queued: Command[] = (existing && existing.q) || [];
   const waiting: Command[] = [];
   let tracker: Tracker | undefined;

@@ -117,7 +117,7 @@ export function createTracker(options: Options): Tracker {
     pvWithoutIds = sendState(c) == SEND && !mayStore(c);
     emit(
       'page',
-      { url, ref, title: doc!.title.slice(0, 300), lang: n && n.language, screen: s && s.width + 'x' + s.height, props: clean },
+      { url, ref, title: doc!.title.slice(0, 300), lang: ((n && n.language) || '').slice(0, 35), screen: s && s.width + 'x' + s.height, props: clean },
       true,
     );
   }

@@ -1,6 +1,6 @@
 // Pure core modules: options, URL scrubbing, props validation, events, ids.
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULTS, parseDataset, resolveOptions } from '../../src/options';
+import { DEFAULTS, resolveOptions } from '../../src/options';
 import { scrubUrl } from '../../src/scrub';
 import { cleanProps, validName } from '../../src/validate';
 import { batchBody, makeEvent } from '../../src/event';
@@ -32,10 +32,13 @@ describe('options', () => {
     warn.mockRestore();
   });
 
-  it('data attributes: booleans, numbers and lists are parsed', () => {
+  it('data attributes (strings) are coerced: booleans, numbers and lists', () => {
     expect(
-      parseDataset({ site: 'S', requireConsent: '', forms: 'false', minimal: 'true', batchMs: '250', stripParams: 'a, b,,c', consentSource: 'tcf' }),
-    ).toEqual({ site: 'S', requireConsent: true, forms: false, minimal: true, batchMs: 250, stripParams: ['a', 'b', 'c'], consentSource: 'tcf' });
+      resolveOptions({ site: 'S', endpoint: '/e', requireConsent: '', forms: 'false', minimal: 'true', batchMs: '250', stripParams: 'a, b,,c', consentSource: 'tcf' }),
+    ).toMatchObject({ site: 'S', requireConsent: true, forms: false, minimal: true, batchMs: 250, stripParams: ['a', 'b', 'c'] });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    expect(resolveOptions({ site: 'S', endpoint: '/e', batchMs: 'soon' })!.batchMs).toBe(1000);
+    warn.mockRestore();
   });
 });
 
