@@ -15,7 +15,7 @@ export interface EmailDomainOptions {
    * Keep consumer mail domains (gmail.com, ziggo.nl, …) instead of dropping them.
    * @defaultValue `false`
    */
-  allowConsumer?: boolean;
+  allowConsumerDomains?: boolean;
 }
 
 // Consumer mail domains, space-separated; `brand.*` = the brand under any TLD
@@ -65,7 +65,7 @@ export function emailDomain(value: string, opts: EmailDomainOptions = {}): strin
       !/^(?!.{254})(?!-|.*(-\.|\.-|-$|\blocalhost$))([a-z\d-]{1,63}\.)+([a-z]{2,63}|xn--[a-z\d-]{1,59})$/.test(d)
     )
       return;
-    if (!opts.allowConsumer) {
+    if (!opts.allowConsumerDomains) {
       const list = (' ' + LIST + ' ' + (opts.consumerDomains || []).join(' ') + ' ').toLowerCase();
       // brand.<tld> and brand.co(m).<cc> also match `brand.*`.
       const wild = d.replace(/^([^.]+)(\.com?)?\.[^.]+$/, '$1.*');

@@ -124,7 +124,8 @@ export function createTracker(options: Options): Tracker {
 
   function form(value: string): void {
     if (typeof value != 'string') return warn('form: not a string', value);
-    const domain = emailDomain(value, { consumerDomains: o!.consumerDomains, allowConsumer: o!.allowConsumerDomains });
+    // The options carry consumerDomains and allowConsumerDomains under the names emailDomain() reads.
+    const domain = emailDomain(value, o!);
     if (domain && !domains[domain]) {
       domains[domain] = 1;
       emit('form', { domain }, true);
@@ -142,7 +143,7 @@ export function createTracker(options: Options): Tracker {
     listen(win, 'pagehide', guard(hide)),
     listen(doc, 'visibilitychange', guard(() => (engagement.update(), doc!.visibilityState == 'hidden' && hide()))),
     o.pageviews ? watchRoutes(page, o.hashRouting) : NOOP,
-    o.forms ? watchForms(form, { consumerDomains: o.consumerDomains, allowConsumer: o.allowConsumerDomains }) : NOOP,
+    o.forms ? watchForms(form, o) : NOOP,
   ];
 
   // The first page view waits one microtask, so commands given right after

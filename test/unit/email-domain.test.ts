@@ -207,11 +207,11 @@ describe('emailDomain: options', () => {
     expect(emailDomain('a@acme.nl', opts)).toBe('acme.nl');
     expect(emailDomain('a@sub.acme-mail.nl', opts)).toBe('sub.acme-mail.nl');
   });
-  it('allowConsumer keeps consumer domains (and the extension list is then moot)', () => {
-    expect(emailDomain('a@gmail.com', { allowConsumer: true })).toBe('gmail.com');
-    expect(emailDomain('a@hotmail.co.uk', { allowConsumer: true })).toBe('hotmail.co.uk');
-    expect(emailDomain('a@acme.nl', { allowConsumer: true, consumerDomains: ['acme.nl'] })).toBe('acme.nl');
-    expect(emailDomain('a@acme.nl', { allowConsumer: false, consumerDomains: ['acme.nl'] })).toBeUndefined();
+  it('allowConsumerDomains keeps consumer domains (and the extension list is then moot)', () => {
+    expect(emailDomain('a@gmail.com', { allowConsumerDomains: true })).toBe('gmail.com');
+    expect(emailDomain('a@hotmail.co.uk', { allowConsumerDomains: true })).toBe('hotmail.co.uk');
+    expect(emailDomain('a@acme.nl', { allowConsumerDomains: true, consumerDomains: ['acme.nl'] })).toBe('acme.nl');
+    expect(emailDomain('a@acme.nl', { allowConsumerDomains: false, consumerDomains: ['acme.nl'] })).toBeUndefined();
   });
 });
 

@@ -193,7 +193,7 @@ describe('domains per submit', () => {
     expect(capture('<input type=email value="jan@gmail.com"><input type=email value="jan@acme.nl">')).toEqual(['acme.nl']);
     start({ consumerDomains: ['acme.nl'] });
     expect(capture('<input type=email value="jan@acme.nl">')).toEqual([]);
-    start({ allowConsumer: true });
+    start({ allowConsumerDomains: true });
     expect(capture('<input type=email value="jan@gmail.com">')).toEqual(['gmail.com']);
   });
 
