@@ -53,12 +53,16 @@ export function createEngagement() {
         since = 0;
       }
     },
-    /** Visible ms since the last take(), and restart counting. */
-    take(): number {
+    /**
+     * Visible ms since the last take(), and restart counting — or, with `pause`
+     * (page hidden or unloading), stop counting until the page is visible again,
+     * so the hide that follows a pagehide reports nothing twice.
+     */
+    take(pause?: boolean): number {
       const now = Date.now();
       const ms = total + (since ? now - since : 0);
       total = 0;
-      if (since) since = now;
+      since = since && !pause ? now : 0;
       return Math.round(ms);
     },
   };

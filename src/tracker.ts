@@ -97,8 +97,8 @@ export function createTracker(options: Options): Tracker {
   }
 
   /** The current page view ends (route change, hidden): report its visible time. */
-  function endPage(): void {
-    const ms = engagement.take();
+  function endPage(pause?: boolean): void {
+    const ms = engagement.take(pause);
     if (lastUrl && ms > 0) emit('engage', { ms });
   }
 
@@ -134,7 +134,7 @@ export function createTracker(options: Options): Tracker {
 
   /** Page hidden or unloading: end the page view, send everything by an unload-safe transport, keep the rest where allowed. */
   function hide(): void {
-    endPage();
+    endPage(true);
     delivery.flush(true);
     queue.save(mayStore(c));
   }

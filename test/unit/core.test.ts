@@ -97,3 +97,20 @@ describe('events and ids', () => {
     expect(JSON.parse(batchBody('S', [e], 3)).dropped).toBe(3);
   });
 });
+
+describe('engagement', () => {
+  it('counts visible time only, and a pause stops counting until visible again', async () => {
+    const { createEngagement } = await import('../../src/pageviews');
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+    const e = createEngagement();
+    vi.advanceTimersByTime(1500);
+    expect(e.take()).toBe(1500); // route change: restart
+    vi.advanceTimersByTime(200);
+    expect(e.take(true)).toBe(200); // pagehide: pause
+    vi.advanceTimersByTime(5000);
+    e.update(); // visibilitychange while paused adds nothing
+    expect(e.take(true)).toBe(0);
+    vi.useRealTimers();
+  });
+});
