@@ -32,12 +32,11 @@ export function sendState(c: ConsentInput): Send {
   return denied(c) ? DROP : c.answer == 'granted' ? SEND : HOLD;
 }
 
-/** May the two cookies and the persisted queue exist? */
+/**
+ * May the two cookies and the persisted queue exist? Only while events may be
+ * sent (so never opted out, never before a grant in strict mode), never in
+ * cookieless mode or when denied, and then after a grant or in 'always' mode.
+ */
 export function mayStore(c: ConsentInput): boolean {
-  return (
-    !c.optedOut &&
-    c.cookies != 'never' &&
-    !denied(c) &&
-    (c.answer == 'granted' || (c.cookies == 'always' && !c.requireConsent))
-  );
+  return sendState(c) == SEND && c.cookies != 'never' && !denied(c) && (c.answer == 'granted' || c.cookies == 'always');
 }

@@ -1,7 +1,7 @@
 // The two first-party cookies: <prefix>_id (visitor, 13 months, renewed on
 // visit) and <prefix>_ses (session, 30 minutes of inactivity, rolling), on the
 // registrable domain found by probing; plus the opt-out flag, written only
-// when the visitor opts out.
+// when the visitor opts out. Only called once a document exists.
 import { doc, win } from './env';
 import { isId, randomId } from './ids';
 
@@ -10,9 +10,10 @@ const SESSION_AGE = 1800; // 30 minutes
 /** Rewrite the rolling cookies at most this often (ms), not on every event. */
 const RENEW_MS = 60_000;
 
+/** Visitor and session id; both missing when the browser refuses the cookies (ids only while the cookies are active). */
 export interface Ids {
-  vid: string;
-  sid: string;
+  vid?: string;
+  sid?: string;
 }
 
 export interface Cookies {
@@ -26,26 +27,35 @@ export interface Cookies {
   setOptOut(on: boolean): void;
 }
 
-function read(name: string): string | undefined {
-  const all = '; ' + ((doc && doc.cookie) || '');
-  const at = all.indexOf('; ' + name + '=');
-  if (at < 0) return;
-  const start = at + name.length + 3;
-  const end = all.indexOf(';', start);
-  return all.slice(start, end < 0 ? undefined : end);
+/**
+ * The first value of the cookie that is a base64url id of `length` characters.
+ * Malformed or foreign values (also copies on another path or domain) are
+ * never trusted: they read as missing, and ensure() writes a fresh id over them.
+ */
+export function read(name: string, length: number): string | undefined {
+  try {
+    for (const pair of doc!.cookie.split('; ')) {
+      const value = pair.slice(name.length + 1);
+      if (pair == name + '=' + value && isId(value, length)) return value;
+    }
+  } catch {
+    // A sandboxed document throws on cookie access: no cookie.
+  }
 }
 
 function write(name: string, value: string, maxAge: number, domain: string): void {
-  if (!doc) return;
-  doc.cookie =
-    name + '=' + value + ';path=/;max-age=' + maxAge + ';samesite=lax' +
-    (domain ? ';domain=' + domain : '') +
-    (win && win.location.protocol == 'https:' ? ';secure' : '');
+  try {
+    doc!.cookie =
+      name + '=' + value + ';path=/;max-age=' + maxAge + ';samesite=lax' +
+      (domain ? ';domain=' + domain : '') +
+      (win!.location.protocol == 'https:' ? ';secure' : '');
+  } catch {
+    // Sandboxed: nothing is stored.
+  }
 }
 
 /** Parent domains of the host, shortest first: a.b.example.com → example.com, b.example.com, a.b.example.com. */
-function candidates(): string[] {
-  const host = (win && win.location.hostname) || '';
+export function candidates(host: string): string[] {
   // IP addresses and single-label hosts (localhost) take host-only cookies.
   if (!/[a-z]/i.test(host.replace(/^\[.*\]$/, '')) || host.indexOf('.') < 0) return [];
   const labels = host.split('.');
@@ -58,19 +68,18 @@ export function createCookies(prefix: string, fixedDomain: string): Cookies {
   const ID = prefix + '_id';
   const SES = prefix + '_ses';
   const OUT = prefix + '_optout';
+  const PROBE = prefix + '_probe';
   let domain: string | undefined = fixedDomain || undefined;
   let lastWrite = 0;
-  let last: Ids | undefined;
 
   /** The registrable domain: the shortest parent on which the browser accepts a cookie (public suffixes refuse). */
   function registrable(): string {
-    if (domain === undefined) {
+    if (domain == null) {
       domain = '';
-      const probe = prefix + '_probe';
-      for (const d of candidates()) {
-        write(probe, '1', 10, d);
-        if (read(probe)) {
-          write(probe, '', 0, d);
+      for (const d of candidates(win!.location.hostname)) {
+        write(PROBE, '1', 10, d);
+        if (read(PROBE, 1)) {
+          write(PROBE, '', 0, d);
           domain = d;
           break;
         }
@@ -81,35 +90,27 @@ export function createCookies(prefix: string, fixedDomain: string): Cookies {
 
   return {
     ensure() {
-      const vid = read(ID);
-      const sid = read(SES);
-      // Malformed or foreign values are replaced, never trusted.
-      const ids = { vid: isId(vid, 22) ? vid : randomId(22), sid: isId(sid, 16) ? sid : randomId(16) };
       const now = Date.now();
-      if (!last || ids.vid != vid || ids.sid != sid || now - lastWrite > RENEW_MS) {
+      if (!read(ID, 22) || !read(SES, 16) || now - lastWrite > RENEW_MS) {
         const d = registrable();
-        write(ID, ids.vid, VISITOR_AGE, d);
-        write(SES, ids.sid, SESSION_AGE, d);
+        write(ID, read(ID, 22) || randomId(22), VISITOR_AGE, d);
+        write(SES, read(SES, 16) || randomId(16), SESSION_AGE, d);
         lastWrite = now;
       }
-      return (last = ids);
+      return { vid: read(ID, 22), sid: read(SES, 16) };
     },
-    exists() {
-      return isId(read(ID), 22);
-    },
+    exists: () => !!read(ID, 22),
     clear() {
-      last = undefined;
-      if (read(ID) == null && read(SES) == null) return;
-      for (const d of [''].concat(fixedDomain ? [fixedDomain] : candidates())) {
-        write(ID, '', 0, d);
-        write(SES, '', 0, d);
-      }
+      if (read(ID, 22) || read(SES, 16))
+        for (const d of [''].concat(fixedDomain || candidates(win!.location.hostname))) {
+          write(ID, '', 0, d);
+          write(SES, '', 0, d);
+        }
     },
-    optedOut() {
-      return read(OUT) == '1';
-    },
+    // Any value counts: a foreign flag errs on the side of privacy.
+    optedOut: () => !!read(OUT, 1),
     setOptOut(on) {
-      write(OUT, on ? '1' : '', on ? VISITOR_AGE : 0, registrable());
+      write(OUT, '1', on ? VISITOR_AGE : 0, registrable());
     },
   };
 }
