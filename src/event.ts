@@ -2,8 +2,10 @@
 import { randomId } from './ids';
 import type { ConsentState, Props } from './options';
 
+/** The five event types of wire format v1. */
 export type EventType = 'page' | 'event' | 'form' | 'engage' | 'consent';
 
+/** One event of wire format v1 (see `leadbeam/schema.json`). */
 export interface WireEvent {
   type: EventType;
   /** Random event id (96 bits, base64url): endpoints deduplicate on it. */
@@ -26,6 +28,7 @@ export interface WireEvent {
   state?: ConsentState;
 }
 
+/** The body of one request: a batch of events of one site (wire format v1). */
 export interface WireBatch {
   v: 1;
   site: string;
@@ -39,7 +42,8 @@ const MINIMAL: Record<string, 1> = { type: 1, id: 1, ts: 1, pv: 1, domain: 1 };
 
 export function makeEvent(type: EventType, pv: string, fields: Partial<WireEvent>, minimal: boolean): WireEvent {
   const event = { type, id: randomId(), ts: Date.now(), pv } as WireEvent;
-  for (const key in fields) {
+  // Own keys only: a page may have put enumerable junk on Object.prototype.
+  for (const key of Object.keys(fields)) {
     const value = fields[key as keyof WireEvent];
     if (value !== undefined && value !== '' && (!minimal || MINIMAL[key])) (event as any)[key] = value;
   }
@@ -49,5 +53,7 @@ export function makeEvent(type: EventType, pv: string, fields: Partial<WireEvent
 export function batchBody(site: string, events: WireEvent[], dropped: number): string {
   const batch: WireBatch = { v: 1, site, events };
   if (dropped) batch.dropped = dropped;
+  // Shadows a page's Array.prototype.toJSON (Prototype.js), which would make the events a string.
+  (events as unknown as { toJSON: 0 }).toJSON = 0;
   return JSON.stringify(batch);
 }

@@ -17,6 +17,7 @@ export type ConsentState = 'granted' | 'denied';
 /** Flat properties of a custom event or page view: at most 25 keys. */
 export type Props = Record<string, string | number | boolean>;
 
+/** Options of createTracker() and leadbeam('init', …); each is also a `data-*` attribute of the script tag. */
 export interface Options {
   /** Site id given by the collection endpoint (1–64 characters). Required. */
   site: string;

@@ -4,6 +4,7 @@ import { emitter, on, safe, w } from './util';
 
 export type { ConsentTarget };
 
+/** Options of the Cookiebot adapter: which CMP state means "granted". */
 export interface CookiebotOptions {
   /**
    * The Cookiebot category that means yes: `'preferences'`, `'statistics'`

@@ -4,6 +4,7 @@ import { emitter, on, safe, w } from './util';
 
 export type { ConsentTarget };
 
+/** Options of the vanilla-cookieconsent adapter: which CMP state means "granted". */
 export interface CookieConsentOptions {
   /**
    * The cookieconsent category that means yes.

@@ -4,6 +4,7 @@ import { emitter, poll, w } from './util';
 
 export type { ConsentTarget };
 
+/** Options of the Google Consent Mode v2 adapter: which CMP state means "granted". */
 export interface GoogleConsentModeOptions extends WaitOptions {
   /**
    * The consent type that means yes.

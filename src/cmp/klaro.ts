@@ -4,6 +4,7 @@ import { emitter, poll, safe, w } from './util';
 
 export type { ConsentTarget };
 
+/** Options of the Klaro adapter: which CMP state means "granted". */
 export interface KlaroOptions extends WaitOptions {
   /**
    * The Klaro service (its `name` in the Klaro config) that means yes.

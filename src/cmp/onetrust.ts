@@ -4,6 +4,7 @@ import { emitter, on, safe, w } from './util';
 
 export type { ConsentTarget };
 
+/** Options of the OneTrust adapter: which CMP state means "granted". */
 export interface OneTrustOptions {
   /**
    * The OneTrust category (group) id that means yes. C0002 is OneTrust's

@@ -4,6 +4,7 @@ import { emitter, poll, safe, w } from './util';
 
 export type { ConsentTarget };
 
+/** Options of the IAB TCF v2.2 adapter: which CMP state means "granted". */
 export interface TcfOptions extends WaitOptions {
   /**
    * TCF purposes that must all have consent (`tcData.purpose.consents[n] === true`).

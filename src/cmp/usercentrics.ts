@@ -6,6 +6,7 @@ import { emitter, on, safe, w } from './util';
 
 export type { ConsentTarget };
 
+/** Options of the Usercentrics adapter: which CMP state means "granted". */
 export interface UsercentricsOptions {
   /**
    * The data processing service that means yes, by name (as shown in the
