@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 it('the demo serves the example page and prints each accepted event', async () => {
-  const url = await waitFor(() => /page:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1], 'the demo to print its URL');
+  const url: string = await waitFor(() => /page:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1], 'the demo to print its URL') as string;
   const page = await (await browser.newContext()).newPage();
   const { errors } = watchPage(page);
   await page.goto(url);
