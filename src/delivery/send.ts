@@ -5,7 +5,7 @@ import { batchBody, type WireEvent } from '../event';
 import { listen, nav, win } from '../env';
 import { guard, warn } from '../log';
 import { byteLength, type Queue } from './queue';
-import type { Sender } from './transports';
+import type { SendResult, Sender } from './transports';
 
 export interface DeliveryOptions {
   url: string;
@@ -33,86 +33,86 @@ const CAP_MS = 60_000;
 /** A request that has not answered in this time counts as failed (a hung connection). */
 const TIMEOUT_MS = 10_000;
 
+type Timer = ReturnType<typeof setTimeout> | 0;
+
 export function createDelivery(queue: Queue, o: DeliveryOptions): Delivery {
-  let inflight = false;
+  /** A request is in flight, or a retry waits for its backoff. */
+  let busy = false;
   let attempt = 0;
-  let batchTimer: ReturnType<typeof setTimeout> | 0 = 0;
-  let retryTimer: ReturnType<typeof setTimeout> | 0 = 0;
-  let warned400 = false;
+  let batchTimer: Timer = 0;
+  let retryTimer: Timer = 0;
 
-  const offline = () => !!nav && nav.onLine === false;
+  /** May a request go out at all? Not while offline (the `online` event resumes), nor without consent. */
+  const ready = () => !(nav && nav.onLine === false) && o.canSend();
 
-  /** The next request: as many events as fit under maxBody. */
-  function nextChunk(items: WireEvent[]): [WireEvent[], string] {
+  /**
+   * The next request: as many of `items` as fit under maxBody, halving until they do
+   * (one event alone always goes). Returns the events, the body, and a function
+   * that forgets them (and the dropped count they reported) once delivered.
+   */
+  function nextChunk(items: WireEvent[], dropped: number): [WireEvent[], string, () => void] {
     let count = items.length;
-    let body = '';
-    while (count > 0) {
-      body = batchBody(o.site, items.slice(0, count).map(o.decorate), queue.dropped);
-      if (byteLength(body) <= o.maxBody || count == 1) break;
+    let body!: string;
+    // At most 99 events: the schema allows 500 per batch, and decorating (cookie reads) a whole
+    // backlog at once after a grant or an outage was a long task.
+    while ((count > 99 || byteLength((body = batchBody(o.site, items.slice(0, count).map(o.decorate), dropped))) > o.maxBody) && count > 1)
       count = Math.ceil(count / 2);
-    }
-    return [items.slice(0, count), body];
-  }
-
-  function settle(chunk: WireEvent[], dropped: number, result: unknown): void {
-    inflight = false;
-    if (result === true || result === 'drop') {
-      if (result == 'drop' && !warned400) {
-        warned400 = true;
-        warn('the endpoint refused a batch (4xx); it was dropped');
-      }
-      queue.remove(chunk);
-      queue.dropped = Math.max(0, queue.dropped - dropped);
-      attempt = 0;
-      drain();
-    } else {
-      // Full jitter (AWS architecture blog), but never sooner than Retry-After.
-      const backoff = Math.random() * Math.min(CAP_MS, BASE_MS * 2 ** attempt++);
-      retryTimer = setTimeout(guard(() => ((retryTimer = 0), drain())), Math.max(backoff, +(result as number) || 0));
-    }
+    const chunk = items.slice(0, count);
+    return [chunk, body, () => (queue.remove(chunk), (queue.dropped = Math.max(0, queue.dropped - dropped)))];
   }
 
   function drain(): void {
-    if (batchTimer) clearTimeout(batchTimer);
+    clearTimeout(batchTimer as number);
     batchTimer = 0;
-    if (inflight || retryTimer || offline() || !queue.items.length || !o.canSend()) return;
-    const [chunk, body] = nextChunk(queue.items);
-    const dropped = queue.dropped;
-    inflight = true;
-    let timeout: ReturnType<typeof setTimeout> | 0 = 0;
-    const done = guard((result: unknown) => {
-      if (!inflight || !timeout) return;
-      clearTimeout(timeout);
-      timeout = 0;
-      settle(chunk, dropped, result);
-    });
-    timeout = setTimeout(() => done(false), TIMEOUT_MS);
-    try {
-      Promise.resolve(o.send(o.url, body)).then(done, () => done(false));
-    } catch {
-      done(false);
-    }
+    if (busy || !queue.items.length || !ready()) return;
+    const [, body, delivered] = nextChunk(queue.items, queue.dropped);
+    let timeout: Timer = 0;
+    busy = true;
+    // Settles once: the transport's answer (a throw or rejection counts as false), or false after TIMEOUT_MS.
+    Promise.race([
+      new Promise<false>((resolve) => (timeout = setTimeout(resolve, TIMEOUT_MS, false))),
+      Promise.resolve().then(() => o.send(o.url, body)),
+    ])
+      .catch(() => false)
+      .then(
+        guard((result: SendResult) => {
+          clearTimeout(timeout as number);
+          if (result === true || result == 'drop') {
+            if (result != true) warn('the endpoint refused a batch (4xx); dropped');
+            delivered();
+            busy = false;
+            attempt = 0;
+            drain();
+          } else {
+            // Full jitter (AWS architecture blog), but never sooner than Retry-After.
+            const backoff = Math.random() * Math.min(CAP_MS, BASE_MS * 2 ** attempt++);
+            retryTimer = setTimeout(guard(() => ((busy = false), drain())), Math.max(backoff, (result as number) | 0));
+          }
+        }),
+      );
   }
 
-  /** Page going away: everything pending leaves now by the unload-safe transport. */
+  /**
+   * Page going away: everything pending leaves now by the unload-safe transport,
+   * a request in flight or a retry waiting for its backoff included (their events
+   * are still queued: the endpoint drops the duplicates). What the transport did
+   * not take stays queued (and is persisted where allowed).
+   */
   function unload(): void {
-    if (offline() || !o.canSend()) return;
-    let items = queue.items;
+    let items = ready() ? queue.items : [];
+    let dropped = queue.dropped;
     while (items.length) {
-      const [chunk, body] = nextChunk(items);
+      const [chunk, body, delivered] = nextChunk(items, dropped);
+      const ok = (result: unknown) => result === true && delivered();
       items = items.slice(chunk.length);
-      let result;
+      dropped = 0;
       try {
-        result = o.send(o.url, body, true);
+        const result = o.send(o.url, body, true);
+        // A beacon's true is all we will ever learn; a promise may still settle if the page lives on.
+        result === true ? delivered() : Promise.resolve(result).then(ok, ok);
       } catch {
-        // counted as not delivered: the events stay queued (and persisted where allowed)
+        // not delivered: the events stay queued
       }
-      // A beacon's true is all we will ever learn; a promise may still settle if the page lives on.
-      if (result === true) {
-        queue.remove(chunk);
-        queue.dropped = 0;
-      } else if (result && typeof result == 'object')
-        result.then((r) => r === true && queue.remove(chunk), () => 0);
     }
   }
 
@@ -122,15 +122,18 @@ export function createDelivery(queue: Queue, o: DeliveryOptions): Delivery {
     push(event, now) {
       queue.push(event);
       if (now || queue.items.length >= o.batchSize) drain();
-      else if (!batchTimer) batchTimer = setTimeout(guard(drain), o.batchMs);
+      else batchTimer = batchTimer || setTimeout(guard(drain), o.batchMs);
     },
     flush(unloading) {
       unloading ? unload() : drain();
     },
+    // After the final flush(true): what is left was saved where allowed; forgetting it here keeps
+    // a request still in flight from arming one more retry.
     destroy() {
       stopOnline();
       clearTimeout(batchTimer as number);
       clearTimeout(retryTimer as number);
+      queue.clear();
     },
   };
 }
