@@ -25,6 +25,8 @@ const size = (e: WireEvent) => byteLength(JSON.stringify(e));
 
 export function createQueue(maxEvents: number, maxBytes: number, storageKey: string, site: string): Queue {
   let bytes = 0;
+  /** This page may have stored the queue (storage was allowed): erase it when that ends. */
+  let stored = false;
   // Every storage access is inside try: reading localStorage itself throws where storage is blocked.
   const queue: Queue = {
     items: [],
@@ -50,18 +52,22 @@ export function createQueue(maxEvents: number, maxBytes: number, storageKey: str
     },
     save(allowed) {
       try {
-        allowed && queue.items.length
-          ? localStorage.setItem(storageKey, JSON.stringify({ site, events: queue.items }))
-          : localStorage.removeItem(storageKey);
+        // localStorage is touched only where storage is allowed, or to erase
+        // what this page stored: cookieless pages never access it at all
+        // (its first access also costs a synchronous load in Chromium).
+        if (allowed && queue.items.length) localStorage.setItem(storageKey, JSON.stringify({ site, events: queue.items }));
+        else if (allowed || stored) localStorage.removeItem(storageKey);
+        stored = allowed;
       } catch {
         // Quota or security error: the events stay in memory.
       }
     },
     restore(allowed) {
       try {
+        if (!allowed) return;
         const saved = JSON.parse(localStorage.getItem(storageKey)!);
         localStorage.removeItem(storageKey);
-        if (allowed && saved.site == site) saved.events.forEach((e: WireEvent) => e.id && e.pv && queue.push(e));
+        if (saved.site == site) saved.events.forEach((e: WireEvent) => e.id && e.pv && queue.push(e));
       } catch {
         // Nothing stored, or unreadable leftovers: discarded.
       }

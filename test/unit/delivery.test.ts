@@ -151,13 +151,21 @@ describe('queue', () => {
     }
   });
 
-  it('restore(false) erases leftovers without taking them', () => {
+  it('restore(false) neither takes nor touches what storage holds; a page that stored erases it when storage ends', () => {
     const q = createQueue(10, 1e6, KEY, 'S');
     q.push(ev());
     q.save(true);
+    const getItem = vi.spyOn(Storage.prototype, 'getItem');
     const next = createQueue(10, 1e6, KEY, 'S');
     next.restore(false);
+    next.save(false);
     expect(next.items).toEqual([]);
+    // A cookieless page never accesses localStorage.
+    expect(getItem).not.toHaveBeenCalled();
+    getItem.mockRestore();
+    expect(localStorage.getItem(KEY)).not.toBeNull();
+    // The page that stored it erases it once storage is no longer allowed (consent withdrawn).
+    q.save(false);
     expect(localStorage.getItem(KEY)).toBeNull();
   });
 
