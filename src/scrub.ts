@@ -3,24 +3,20 @@
 const EMAIL = /[^\s/?#&=:;@]+(@|%40)[^\s/?#&=:;@]+\.[a-z]{2,}/gi;
 
 export function scrubUrl(href: string, strip: string[], keepHash?: boolean): string {
-  let url: URL;
-  try {
-    url = new URL(href);
-  } catch {
-    return '';
-  }
-  if (!keepHash) url.hash = '';
-  if (strip.length) {
-    const params = url.searchParams;
-    let changed = false;
-    strip.forEach((name) => {
-      if (params.has(name)) {
-        params.delete(name);
-        changed = true;
+  if (!keepHash) href = href.split('#')[0];
+  // The URL parser only when parameters must go: it re-encodes the query
+  // (URLSearchParams), and most sites list none.
+  if (strip.length)
+    try {
+      const url = new URL(href);
+      const params = url.searchParams;
+      // delete() re-encodes the whole query, so only when a listed one is there.
+      if (strip.some((name) => params.has(name))) {
+        strip.forEach((name) => params.delete(name));
+        href = url.href;
       }
-    });
-    // Rebuild the query only when needed: URLSearchParams re-encodes it.
-    if (changed) url.search = params.toString();
-  }
-  return url.href.replace(EMAIL, 'redacted').slice(0, 2048);
+    } catch {
+      return '';
+    }
+  return href.replace(EMAIL, 'redacted').slice(0, 2048);
 }

@@ -54,7 +54,8 @@ describe('scrubUrl', () => {
   });
   it('leaves an unchanged query byte for byte and survives junk', () => {
     expect(scrubUrl('https://a.example/p?q=a+b&r=%20', [])).toBe('https://a.example/p?q=a+b&r=%20');
-    expect(scrubUrl('not a url', [])).toBe('');
+    expect(scrubUrl('https://a.example/p?q=a+b&r=%20', ['token'])).toBe('https://a.example/p?q=a+b&r=%20');
+    expect(scrubUrl('not a url', ['x'])).toBe('');
     expect(scrubUrl('https://a.example/' + 'x'.repeat(5000), []).length).toBe(2048);
   });
 });
