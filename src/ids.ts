@@ -8,16 +8,16 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  * 22 characters = 132 bits (visitor id).
  */
 export function randomId(length = 16): string {
-  const bytes = new Uint8Array(length);
-  const c = typeof crypto != 'undefined' ? crypto : undefined;
-  if (c && c.getRandomValues) c.getRandomValues(bytes);
-  else {
-    // Clearly weaker, but a missing crypto API must not stop tracking.
+  let bytes = new Uint8Array(length);
+  try {
+    crypto.getRandomValues(bytes);
+  } catch {
+    // Missing (or throwing): clearly weaker, but it must not stop tracking.
     warn('crypto.getRandomValues is missing; ids fall back to Math.random');
-    for (let i = 0; i < length; i++) bytes[i] = Math.random() * 256;
+    bytes = bytes.map(() => Math.random() * 256);
   }
   let id = '';
-  for (let i = 0; i < length; i++) id += ALPHABET[bytes[i] & 63];
+  for (const b of bytes) id += ALPHABET[b & 63];
   return id;
 }
 

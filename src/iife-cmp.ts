@@ -2,7 +2,7 @@
 // data-consent-source="<name>" picks the adapter; data-consent-<option>="…"
 // become its options (comma lists become arrays, numbers are parsed).
 import { adapters, type ConsentSource } from './cmp/index';
-import { warn } from './log';
+import { guard, warn } from './log';
 import { boot } from './script';
 
 /** "" and "true"/"false" → boolean, numbers parsed, comma lists (and `purposes`) → arrays. */
@@ -12,7 +12,7 @@ function value(key: string, raw: unknown): unknown {
   return parts.length > 1 || key == 'purposes' ? parts : parts[0];
 }
 
-boot((tracker, options) => {
+guard(boot)((tracker, options) => {
   const source = options.consentSource as ConsentSource | undefined;
   if (!source) return;
   const adapter = adapters[source];

@@ -1,4 +1,6 @@
 // The plain script-tag build: dist/leadbeam.js, no CMP adapter inside.
+import { guard } from './log';
 import { boot } from './script';
 
-boot();
+// The bootstrap is an entry point too: whatever page it meets, nothing reaches that page.
+guard(() => boot())();

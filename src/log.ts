@@ -5,12 +5,11 @@ const MAX = 20;
 const seen: Record<string, 1> = {};
 let printed = 0;
 
-export function warn(message: string, detail?: unknown): void {
+export function warn(message: string, detail: unknown = ''): void {
   try {
-    if (seen[message] || printed >= MAX) return;
+    if (seen[message] || printed++ >= MAX) return;
     seen[message] = 1;
-    printed++;
-    console.warn('[leadbeam] ' + message, detail === undefined ? '' : detail);
+    console.warn('[leadbeam] ' + message, detail);
   } catch {
     // console itself may be missing or replaced; nothing more to do.
   }
@@ -20,12 +19,12 @@ export function warn(message: string, detail?: unknown): void {
  * Wraps an entry point (public method, listener, timer, transport callback)
  * so an internal error is reported once and never reaches the host page.
  */
-export function guard<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R | undefined {
-  return function (this: unknown, ...args: A) {
+export const guard =
+  <A extends unknown[], R>(fn: (...args: A) => R) =>
+  (...args: A): R | undefined => {
     try {
-      return fn.apply(this, args);
+      return fn(...args);
     } catch (e) {
       warn('internal error', e);
     }
   };
-}

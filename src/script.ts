@@ -31,7 +31,7 @@ export function boot(extend?: (tracker: Tracker, options: Record<string, unknown
       if (extend) extend(tracker, options);
       waiting.splice(0).forEach(run);
     } else if (!tracker) waiting.push(command);
-    else if ({}.hasOwnProperty.call(tracker, name)) (tracker as any)[name](...args);
+    else if (tracker.hasOwnProperty(name)) (tracker as any)[name](...args);
     else warn('unknown command', name);
   });
 

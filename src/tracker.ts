@@ -69,7 +69,8 @@ export function createTracker(options: Options): Tracker {
     maxBody: maxBody(o.transport),
     batchMs: o.batchMs,
     batchSize: o.batchSize,
-    canSend: () => sendState(c) == SEND,
+    // Not after destroy(): a request still in flight then must not schedule retries.
+    canSend: () => !destroyed && sendState(c) == SEND,
     // Visitor and session ids are added when an event leaves, and only while the cookies may exist.
     decorate: (e: WireEvent) => (o.minimal || !mayStore(c) ? e : { ...e, ...cookies.ensure() }),
   });
@@ -108,16 +109,16 @@ export function createTracker(options: Options): Tracker {
     const url = scrubUrl(win!.location.href, o!.stripParams, o!.hashRouting);
     if (url == lastUrl) return;
     endPage();
-    const ref = lastUrl || scrubUrl(doc!.referrer, o!.stripParams);
+    // A hostile page may make DOM getters throw: that costs these fields, never the page view.
+    const ref = lastUrl || guard(() => scrubUrl(doc!.referrer, o!.stripParams))();
     // Events tracked before the first page view belong to it: it keeps the initial pv.
     if (lastUrl) pv = randomId();
     lastUrl = url;
     domains = {};
-    const s = win!.screen;
     pvWithoutIds = sendState(c) == SEND && !mayStore(c);
     emit(
       'page',
-      { url, ref, title: doc!.title.slice(0, 300), lang: ((n && n.language) || '').slice(0, 35), screen: s && s.width + 'x' + s.height, props: clean },
+      { url, ref, ...guard(() => ({ title: doc!.title.slice(0, 300), lang: n!.language.slice(0, 35), screen: screen.width + 'x' + screen.height }))(), props: clean },
       true,
     );
   }
@@ -166,7 +167,7 @@ export function createTracker(options: Options): Tracker {
       emit('event', { name, props: clean });
     }),
     consent: api((state: ConsentState) => {
-      if (state != 'granted' && state != 'denied') return warn('consent: "granted" or "denied"', state);
+      if (state !== 'granted' && state !== 'denied') return warn('consent: "granted" or "denied"', state);
       if (c.answer == state) return;
       c.answer = state;
       enforce();

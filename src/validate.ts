@@ -17,7 +17,8 @@ export function validName(name: unknown): name is string {
  */
 export function cleanProps(props: unknown): Props | undefined | false {
   if (props == null) return;
-  if (typeof props != 'object' || Array.isArray(props)) return false;
+  // A plain object only: not an array, a String object (its letters as keys), a Date, a Map…
+  if ({}.toString.call(props) != '[object Object]') return false;
   const out: Props = {};
   const keys = Object.keys(props);
   if (keys.length > MAX_PROPS) return false;

@@ -182,9 +182,17 @@ export async function startCollector({
     }
     if (out && fresh.length) {
       const lines = fresh.map((e) => JSON.stringify({ site: batch.site, ...e }) + '\n').join('');
-      writeChain = writeChain.then(() => appendAsync(out, lines));
+      // A failed append must not fail every later one (.catch), nor leave its ids "seen":
+      // the client retries on the 5xx, and that retry must be written, not taken for a duplicate.
+      const written = (writeChain = writeChain.catch(() => {}).then(() => appendAsync(out, lines)));
       // Acknowledge only once the events are on disk: a 2xx tells the client it may forget them.
-      await writeChain;
+      try {
+        await written;
+      } catch (err) {
+        for (const e of fresh) seen.delete(e.id), events.splice(events.indexOf(e), 1);
+        batches.splice(batches.indexOf(batch), 1);
+        throw err;
+      }
     }
     for (const e of fresh) {
       if (typeof log === 'function') log(e, batch);

@@ -53,9 +53,9 @@ export function createDelivery(queue: Queue, o: DeliveryOptions): Delivery {
   function nextChunk(items: WireEvent[], dropped: number): [WireEvent[], string, () => void] {
     let count = items.length;
     let body!: string;
-    // At most 99 events: the schema allows 500 per batch, and decorating (cookie reads) a whole
-    // backlog at once after a grant or an outage was a long task.
-    while ((count > 99 || byteLength((body = batchBody(o.site, items.slice(0, count).map(o.decorate), dropped))) > o.maxBody) && count > 1)
+    // Under 50 events: the schema allows 500 per batch, and decorating (cookie reads) a whole
+    // backlog at once, after a grant or an outage, was a long task.
+    while ((count > 49 || byteLength((body = batchBody(o.site, items.slice(0, count).map(o.decorate), dropped))) > o.maxBody) && count > 1)
       count = Math.ceil(count / 2);
     const chunk = items.slice(0, count);
     return [chunk, body, () => (queue.remove(chunk), (queue.dropped = Math.max(0, queue.dropped - dropped)))];
