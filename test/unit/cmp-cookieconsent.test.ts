@@ -1,26 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { tracker, useAdapter } from './cmp-harness';
 import { cookieconsent } from '../../src/cmp/cookieconsent';
 import { installCookieConsent, uninstallAll } from '../fixtures/cmp/fakes';
 
-const tracker = () => {
-  const calls: string[] = [];
-  return { calls, consent: (s: string) => void calls.push(s) };
-};
-let stops: (() => void)[] = [];
-const start = (...a: Parameters<typeof cookieconsent>) => {
-  const s = cookieconsent(...a);
-  stops.push(s);
-  return s;
-};
-
-beforeEach(() => uninstallAll());
-afterEach(() => {
-  stops.forEach((s) => s());
-  stops = [];
-  uninstallAll();
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+const start = useAdapter(cookieconsent);
 
 describe('cookieconsent adapter', () => {
   it('reads a valid stored consent and follows changes', () => {

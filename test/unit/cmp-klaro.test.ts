@@ -1,25 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { tracker, useAdapter } from './cmp-harness';
 import { klaro } from '../../src/cmp/klaro';
 import { installKlaro, uninstallAll } from '../fixtures/cmp/fakes';
 
-const tracker = () => {
-  const calls: string[] = [];
-  return { calls, consent: (s: string) => void calls.push(s) };
-};
-let stops: (() => void)[] = [];
-const start = (...a: Parameters<typeof klaro>) => {
-  const s = klaro(...a);
-  stops.push(s);
-  return s;
-};
-
-beforeEach(() => uninstallAll());
-afterEach(() => {
-  stops.forEach((s) => s());
-  stops = [];
-  uninstallAll();
-  vi.useRealTimers();
-});
+const start = useAdapter(klaro);
 
 describe('klaro adapter', () => {
   it('reads a confirmed choice and follows decline / accept', () => {

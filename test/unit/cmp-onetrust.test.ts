@@ -1,25 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { tracker, useAdapter } from './cmp-harness';
 import { onetrust } from '../../src/cmp/onetrust';
-import { installOneTrust, uninstallAll } from '../fixtures/cmp/fakes';
+import { installOneTrust } from '../fixtures/cmp/fakes';
 
-const tracker = () => {
-  const calls: string[] = [];
-  return { calls, consent: (s: string) => void calls.push(s) };
-};
-let stops: (() => void)[] = [];
-const start = (...a: Parameters<typeof onetrust>) => {
-  const s = onetrust(...a);
-  stops.push(s);
-  return s;
-};
-
-beforeEach(() => uninstallAll());
-afterEach(() => {
-  stops.forEach((s) => s());
-  stops = [];
-  uninstallAll();
-  vi.restoreAllMocks();
-});
+const start = useAdapter(onetrust);
 
 describe('onetrust adapter', () => {
   it('reads stored groups and follows a withdrawal and a re-grant', () => {

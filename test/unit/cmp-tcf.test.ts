@@ -1,26 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { tracker, useAdapter } from './cmp-harness';
 import { tcf } from '../../src/cmp/tcf';
 import { installTcf, tcData, uninstallAll } from '../fixtures/cmp/fakes';
 
-const tracker = () => {
-  const calls: string[] = [];
-  return { calls, consent: (s: string) => void calls.push(s) };
-};
-
-let stops: (() => void)[] = [];
-const start = (...a: Parameters<typeof tcf>) => {
-  const s = tcf(...a);
-  stops.push(s);
-  return s;
-};
-
-beforeEach(() => uninstallAll());
-afterEach(() => {
-  stops.forEach((s) => s());
-  stops = [];
-  uninstallAll();
-  vi.useRealTimers();
-});
+const start = useAdapter(tcf);
 
 describe('tcf adapter', () => {
   it('reads a stored TC string (tcloaded) and follows a withdrawal', () => {
