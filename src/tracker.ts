@@ -36,6 +36,8 @@ export interface Tracker {
 }
 
 const NOOP = () => {};
+/** What a server (SSR), a worker or unusable options get: every method a no-op. */
+export const INERT: Tracker = { page: NOOP, track: NOOP, consent: NOOP, form: NOOP, optOut: NOOP, optIn: NOOP, flush: NOOP, destroy: NOOP };
 const LOCAL_HTTP = /^http:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d+)?\//;
 
 export function createTracker(options: Options): Tracker {
@@ -45,9 +47,8 @@ export function createTracker(options: Options): Tracker {
     endpoint = o ? new URL(o.endpoint, win!.location.href).href : '';
   } catch {}
   if (!o || !(/^https:/.test(endpoint) || LOCAL_HTTP.test(endpoint))) {
-    // A server (SSR), a worker or unusable options: every method is a no-op.
     if (o) warn('endpoint must be https: (http: only on localhost); nothing will be sent', o.endpoint);
-    return { page: NOOP, track: NOOP, consent: NOOP, form: NOOP, optOut: NOOP, optIn: NOOP, flush: NOOP, destroy: NOOP };
+    return INERT;
   }
 
   const cookies = createCookies(o.cookiePrefix, o.cookieDomain);
