@@ -2,7 +2,7 @@
 // stub queue), the ESM build in a page, SPA navigation, engagement, minimal
 // mode — asserting what the reference collector received.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
+import { eventsOf, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
 import { startCollector, type Collector } from '../../examples/collector/collector.mjs';
 
 let browser: Browser;
@@ -31,12 +31,7 @@ afterEach(async () => {
 // deliver its last beacon (pagehide) after the collector was reset.
 let site = '';
 const batches = () => collector.batches.filter((b) => b.site == site);
-const events = () => {
-  const seen = new Set<string>();
-  return batches()
-    .flatMap((b) => b.events)
-    .filter((e) => !seen.has(e.id) && seen.add(e.id));
-};
+const events = () => eventsOf(collector, site);
 const ofType = (type: string) => events().filter((e) => e.type == type);
 
 function html(head: string, body = '<h1>Pricing</h1>'): string {

@@ -3,7 +3,7 @@
 // for connect-src / img-src (and with Trusted Types required), without a single
 // securitypolicyviolation, and every event arrives.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
+import { eventsOf, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
 import { startCollector, type Collector } from '../../examples/collector/collector.mjs';
 
 let browser: Browser;
@@ -31,13 +31,7 @@ afterEach(async () => {
 // Each test uses its own site id: a page closed earlier may still deliver a late beacon.
 let site = '';
 let n = 0;
-const events = () => {
-  const seen = new Set<string>();
-  return collector.batches
-    .filter((b) => b.site == site)
-    .flatMap((b) => b.events)
-    .filter((e) => !seen.has(e.id) && seen.add(e.id));
-};
+const events = () => eventsOf(collector, site);
 const ofType = (type: string) => events().filter((e) => e.type == type);
 
 /** The strictest useful policy: only our own script, only the collector for requests and pixels. */

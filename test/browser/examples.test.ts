@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCollector, type Collector, type WireEvent } from '../../examples/collector/collector.mjs';
 import { createProxy } from '../../examples/first-party-proxy/proxy.mjs';
-import { ROOT, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
+import { eventsOf, ROOT, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
@@ -32,12 +32,7 @@ let requests: { url: string; method: string; headers: Record<string, string> }[]
 let site = '';
 
 const batches = () => collector.batches.filter((b) => b.site == site);
-const events = (): WireEvent[] => {
-  const seen = new Set<string>();
-  return batches()
-    .flatMap((b) => b.events)
-    .filter((e) => !seen.has(e.id) && seen.add(e.id));
-};
+const events = (): WireEvent[] => eventsOf(collector, site);
 const ofType = (type: string) => events().filter((e) => e.type == type);
 /** Every request that reached the collector for this test's site, accepted or not. */
 const requestsForSite = () =>

@@ -1,7 +1,7 @@
 // Form-domain capture end to end: the built script tag, real submits, and the
 // exact bytes the reference collector received.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
+import { eventsOf, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
 import { startCollector, type Collector } from '../../examples/collector/collector.mjs';
 
 let browser: Browser;
@@ -27,13 +27,7 @@ afterEach(async () => {
 });
 
 const bodies = () => collector.received.filter((r) => r.body && r.body.includes(`"site":"${site}"`)).map((r) => r.body!);
-const formEvents = () => {
-  const seen = new Set<string>();
-  return collector.batches
-    .filter((b) => b.site == site)
-    .flatMap((b) => b.events)
-    .filter((e) => e.type == 'form' && !seen.has(e.id) && seen.add(e.id));
-};
+const formEvents = () => eventsOf(collector, site).filter((e) => e.type == 'form');
 
 function page(form: string, extra = ''): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Contact</title>

@@ -126,3 +126,18 @@ export function watchPage(page: Page): { errors: string[]; warnings: string[] } 
 }
 
 export type { Browser, BrowserContext, Page };
+
+type SiteBatch = { site: string; events: { id: string; type: string }[] };
+
+/**
+ * The events the collector accepted for one site, each id once. Tests give
+ * every test its own site id: a page closed by an earlier test may still
+ * deliver a late beacon to the shared collector.
+ */
+export function eventsOf<B extends SiteBatch>(collector: { batches: B[] }, site: string): B['events'] {
+  const seen = new Set<string>();
+  return collector.batches
+    .filter((b) => b.site == site)
+    .flatMap((b) => b.events)
+    .filter((e) => !seen.has(e.id) && !!seen.add(e.id));
+}

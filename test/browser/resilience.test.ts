@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
+import { eventsOf, CHROMIUM, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
 import { startCollector, type Collector } from '../../examples/collector/collector.mjs';
 
 let browser: Browser;
@@ -39,12 +39,7 @@ afterEach(async () => {
 let site = '';
 let runs = 0;
 const mine = () => collector.batches.filter((b) => b.site == site);
-const events = () => {
-  const seen = new Set<string>();
-  return mine()
-    .flatMap((b) => b.events)
-    .filter((e) => !seen.has(e.id) && seen.add(e.id));
-};
+const events = () => eventsOf(collector, site);
 const ofType = (type: string) => events().filter((e) => e.type == type);
 /** Every request that carried this test's site was accepted (so every batch was schema-valid). */
 const allAccepted = () => collector.received.filter((r) => r.body && r.body.includes(`"${site}"`)).every((r) => r.status != null && r.status < 300);
