@@ -1,30 +1,8 @@
 // Types for collector.mjs, so TypeScript tests and harnesses can import it.
 
-export interface WireEvent {
-  type: 'page' | 'event' | 'form' | 'engage' | 'consent';
-  id: string;
-  ts: number;
-  pv: string;
-  vid?: string;
-  sid?: string;
-  url?: string;
-  ref?: string;
-  title?: string;
-  lang?: string;
-  screen?: string;
-  name?: string;
-  props?: Record<string, string | number | boolean>;
-  domain?: string;
-  ms?: number;
-  state?: 'granted' | 'denied';
-}
-
-export interface WireBatch {
-  v: 1;
-  site: string;
-  events: WireEvent[];
-  dropped?: number;
-}
+// The wire format's types are the SDK's own (one definition, in src/event.ts).
+import type { WireBatch, WireEvent } from '../../src/event';
+export type { WireBatch, WireEvent };
 
 export interface ReceivedRequest {
   method: string | undefined;
