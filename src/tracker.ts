@@ -73,7 +73,12 @@ export function createTracker(options: Options): Tracker {
     // Not after destroy(): a request still in flight then must not schedule retries.
     canSend: () => !destroyed && sendState(c) == SEND,
     // Visitor and session ids are added when an event leaves, and only while the cookies may exist.
-    decorate: (e: WireEvent) => (o.minimal || !mayStore(c) ? e : { ...e, ...cookies.ensure() }),
+    // The cookies are read (and renewed) once per request, not once per event.
+    decorate: (events: WireEvent[]) => {
+      if (o.minimal || !mayStore(c)) return events;
+      const ids = cookies.ensure();
+      return events.map((e) => ({ ...e, ...ids }));
+    },
   });
   /** Remove whatever storage the current consent no longer allows. */
   const enforce = () => {

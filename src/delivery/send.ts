@@ -16,8 +16,8 @@ export interface DeliveryOptions {
   batchSize: number;
   /** May anything be sent now (consent)? */
   canSend(): boolean;
-  /** Adds what is known only at send time (visitor/session ids). */
-  decorate(event: WireEvent): WireEvent;
+  /** Adds what is known only at send time (visitor/session ids), once per request. */
+  decorate(events: WireEvent[]): WireEvent[];
 }
 
 export interface Delivery {
@@ -53,9 +53,9 @@ export function createDelivery(queue: Queue, o: DeliveryOptions): Delivery {
   function nextChunk(items: WireEvent[], dropped: number): [WireEvent[], string, () => void] {
     let count = items.length;
     let body!: string;
-    // Under 50 events: the schema allows 500 per batch, and decorating (cookie reads) a whole
-    // backlog at once, after a grant or an outage, was a long task.
-    while ((count > 49 || byteLength((body = batchBody(o.site, items.slice(0, count).map(o.decorate), dropped))) > o.maxBody) && count > 1)
+    // Under 50 events: the schema allows 500 per batch, and serialising a whole backlog at
+    // once, after a grant or an outage, is a long task; small requests also keep retries cheap.
+    while ((count > 49 || byteLength((body = batchBody(o.site, o.decorate(items.slice(0, count)), dropped))) > o.maxBody) && count > 1)
       count = Math.ceil(count / 2);
     const chunk = items.slice(0, count);
     return [chunk, body, () => (queue.remove(chunk), (queue.dropped = Math.max(0, queue.dropped - dropped)))];
