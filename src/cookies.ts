@@ -1,7 +1,7 @@
 // The two first-party cookies: <prefix>_id (visitor, 13 months, renewed on
 // visit) and <prefix>_ses (session, 30 minutes of inactivity, rolling), on the
 // registrable domain found by probing; plus the opt-out flag, written only
-// when the visitor opts out. Only called once a document exists.
+// when the visitor opts out (and then its own probe). Only called once a document exists.
 import { doc, win } from './env';
 import { isId, randomId } from './ids';
 
@@ -72,6 +72,11 @@ export function createCookies(prefix: string, fixedDomain: string): Cookies {
   let domain: string | undefined = fixedDomain || undefined;
   let lastWrite = 0;
 
+  /** Deletes the cookies on every domain they could have been set on. */
+  function drop(...names: string[]): void {
+    for (const d of [''].concat(fixedDomain || candidates(win!.location.hostname))) for (const name of names) write(name, '', 0, d);
+  }
+
   /** The registrable domain: the shortest parent on which the browser accepts a cookie (public suffixes refuse). */
   function registrable(): string {
     if (domain == null) {
@@ -101,16 +106,21 @@ export function createCookies(prefix: string, fixedDomain: string): Cookies {
     },
     exists: () => !!read(ID, 22),
     clear() {
-      if (read(ID, 22) || read(SES, 16))
-        for (const d of [''].concat(fixedDomain || candidates(win!.location.hostname))) {
-          write(ID, '', 0, d);
-          write(SES, '', 0, d);
-        }
+      if (read(ID, 22) || read(SES, 16)) drop(ID, SES);
     },
     // Any value counts: a foreign flag errs on the side of privacy.
     optedOut: () => !!read(OUT, 1),
     setOptOut(on) {
-      write(OUT, '1', on ? VISITOR_AGE : 0, registrable());
+      if (!on == !read(OUT, 1)) return;
+      if (!on) return drop(OUT);
+      // Opting out may be the only write of a cookieless page, and only the flag
+      // may be written there: the flag is its own probe (shortest parent first).
+      if (domain == null)
+        for (const d of candidates(win!.location.hostname)) {
+          write(OUT, '1', VISITOR_AGE, d);
+          if (read(OUT, 1)) return void (domain = d);
+        }
+      write(OUT, '1', VISITOR_AGE, (domain = domain || ''));
     },
   };
 }

@@ -453,11 +453,16 @@ describe('optOut / optIn', () => {
     expect(await ours()).toEqual(['_lb_id', '_lb_ses']);
   });
 
-  it("optOut in cookieless mode writes only the flag (and the registrable-domain probe)", async () => {
+  it('optOut and optIn in cookieless mode write only the flag (no probe cookie: the flag finds the registrable domain itself)', async () => {
     const page = await open({ cookies: 'never' });
     await waitFor(() => pageViews().length == 1, 'page view');
     await lb(page, 'optOut');
-    expect(cookieWrites(await since(page, 0)).map((c) => c.name)).toEqual(['_lb_probe', '_lb_probe', '_lb_optout']);
+    expect(cookieWrites(await since(page, 0)).map((c) => `${c.name}@${c.attrs.domain}`)).toEqual(['_lb_optout@example.test']);
     expect(await ours()).toEqual(['_lb_optout']);
+    expect(((await jar('_lb_optout')) as any).domain).toBe('.example.test');
+    const from = spy.log.length;
+    await lb(page, 'optIn');
+    expect(cookieWrites(await since(page, from)).every((c) => c.name == '_lb_optout' && c.attrs['max-age'] == '0')).toBe(true);
+    expect(await ours()).toEqual([]);
   });
 });

@@ -328,11 +328,20 @@ async function runScenario(mode: Mode, sc: Scenario): Promise<void> {
           expect(after.store, `${label}: ${raw} set while not allowed`).toBe(true);
           expect(attrs, label).toMatchObject({ path: '/', samesite: 'lax', domain: 'example.test', 'max-age': String(name == '_lb_id' ? VISITOR_S : SESSION_S) });
         } else if (name == '_lb_id' || name == '_lb_ses') expect(hadCookies && !after.store, `${label}: ${raw} deletes only what exists`).toBe(true);
-        else if (name == '_lb_probe') expect(after.store || action == 'optOut', `${label}: probe ${raw} only where cookies are allowed`).toBe(true);
+        else if (name == '_lb_probe') expect(after.store, `${label}: probe ${raw} only where cookies are allowed`).toBe(true);
         else expect(action, `${label}: ${raw}`).toBe('optOut');
       }
       if (!before.store && !after.store && !hadCookies && action != 'optOut')
         expect(row.writes, `${label}: zero attempted writes`).toEqual({ cookie: [], localStorage: [], sessionStorage: [], indexedDB: [], other: [] });
+      // Opting out where no cookie of ours existed writes the flag alone (no probe: the flag is its own).
+      if (action == 'optOut' && !hadCookies)
+        expect({ ...row.writes, cookie: row.writes.cookie.map((raw) => parseCookieWrite(raw).name) }, `${label}: only the opt-out flag`).toEqual({
+          cookie: ['_lb_optout'],
+          localStorage: [],
+          sessionStorage: [],
+          indexedDB: [],
+          other: [],
+        });
       if (mode.cookies == 'never' && action != 'optOut') expect(row.writes, `${label}: cookieless mode writes nothing`).toEqual({ cookie: [], localStorage: [], sessionStorage: [], indexedDB: [], other: [] });
     }
 

@@ -394,4 +394,41 @@ describe('opt-out flag', () => {
     expect(jar.cookies.size).toBe(0);
     expect(c.optedOut()).toBe(false);
   });
+
+  it('on a cookieless page (no domain probed yet) only the flag is ever written: it is its own probe', () => {
+    install('https://www.example.co.uk/');
+    const c = createCookies('_lb', '');
+    c.setOptOut(true);
+    // co.uk refused the flag, example.co.uk kept it: no probe cookie.
+    expect(jar.writes.map((w) => [w.name, w.attrs.domain, w.accepted])).toEqual([
+      ['_lb_optout', 'co.uk', false],
+      ['_lb_optout', 'example.co.uk', true],
+    ]);
+    c.setOptOut(true);
+    expect(jar.writes.length).toBe(2); // already opted out: nothing more written
+    c.setOptOut(false);
+    expect(jar.writes.slice(2).every((w) => w.name == '_lb_optout' && w.attrs['max-age'] == '0')).toBe(true);
+    expect(jar.cookies.size).toBe(0);
+    // Later writes use the domain the flag found: no probe either.
+    c.ensure();
+    expect(jar.writes.some((w) => w.name == '_lb_probe')).toBe(false);
+    expect(jar.named('_lb_id')[0].domain).toBe('example.co.uk');
+  });
+
+  it('opting in on a cookieless page writes only deletions of the flag, and nothing without a flag', () => {
+    install('https://www.example.co.uk/');
+    createCookies('_lb', '').setOptOut(false);
+    expect(jar.writes).toEqual([]);
+    jar.plant({ name: '_lb_optout', value: '1', domain: 'example.co.uk', hostOnly: false });
+    createCookies('_lb', '').setOptOut(false);
+    expect(jar.writes.map((w) => w.name + '=' + w.attrs['max-age'])).toEqual(Array(jar.writes.length).fill('_lb_optout=0'));
+    expect(jar.cookies.size).toBe(0);
+  });
+
+  it('on a host where no parent domain takes it, the flag is host-only', () => {
+    install('http://localhost:8080/');
+    createCookies('_lb', '').setOptOut(true);
+    expect(jar.writes.map((w) => [w.name, w.attrs.domain])).toEqual([['_lb_optout', undefined]]);
+    expect(jar.named('_lb_optout')).toMatchObject([{ hostOnly: true }]);
+  });
 });
