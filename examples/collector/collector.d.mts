@@ -4,6 +4,14 @@
 import type { WireBatch, WireEvent } from '../../src/event';
 export type { WireBatch, WireEvent };
 
+/** The JSON body of a 200 answer to a POST whose wrapper is valid. */
+export interface CollectorAnswer {
+  /** Valid events in the batch, duplicates included (they are already stored). */
+  accepted: number;
+  /** Invalid events, each with its id (null if it had none) and a short reason. */
+  rejected: { id: string | null; error: string }[];
+}
+
 export interface ReceivedRequest {
   method: string | undefined;
   /** Path without the query string. */
@@ -45,9 +53,9 @@ export interface Collector {
   /** e.g. http://127.0.0.1:PORT */
   origin: string;
   port: number;
-  /** Accepted batches in arrival order (duplicates included). */
+  /** Batches with a valid wrapper, in arrival order, as received (duplicates and rejected events included). */
   batches: WireBatch[];
-  /** Accepted events, each id once. */
+  /** Stored events, each id once; `ts` corrected when the batch's `sent` shows a client clock off by over a minute. */
   events: WireEvent[];
   /** Every request, in arrival order. */
   received: ReceivedRequest[];

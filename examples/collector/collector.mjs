@@ -7,7 +7,10 @@
 //   GET  /e?d=<json>   image-pixel transport, `d` = URI-encoded (or base64url) JSON batch
 //   OPTIONS /e         CORS preflight
 //
-// It validates every batch against src/schema.json, counts each event id once
+// It validates the batch's wrapper and then each event against src/schema.json:
+// a valid wrapper is answered 200 {"accepted": n, "rejected": [{"id", "error"}]}
+// (one bad event never costs the others), 400 only for an invalid wrapper. Unknown
+// top-level fields are ignored, so the format can grow. It counts each event id once
 // (delivery is at-least-once, counting must be exactly-once), and never looks at,
 // logs or stores the client's IP address.
 //
@@ -19,7 +22,18 @@ import { pathToFileURL } from 'node:url';
 import Ajv from 'ajv';
 
 const schema = JSON.parse(readFileSync(new URL('../../src/schema.json', import.meta.url), 'utf8'));
-const validate = new Ajv({ allErrors: false }).compile(schema);
+const ajv = new Ajv({ allErrors: false });
+ajv.addSchema(schema, 'wire');
+/** One event, against its type's closed schema. */
+const validateEvent = ajv.getSchema('wire#/definitions/event');
+/** The wrapper alone: the same schema with any array items, so events are judged one by one. */
+const validateWrapper = ajv.compile({
+  ...schema,
+  properties: { ...schema.properties, events: { ...schema.properties.events, items: true } },
+});
+
+/** A client clock off by more than this (by the batch's `sent`) has its events' ts corrected. */
+const SKEW_MS = 60_000;
 
 /** The smallest transparent GIF (43 bytes), answered to the image-pixel transport. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -166,12 +180,24 @@ export async function startCollector({
     } catch {
       return send(res, 400, { error: 'body is not valid JSON' }, {}, record);
     }
-    if (!validate(batch)) return send(res, 400, { error: describe(validate.errors) }, {}, record);
+    if (!validateWrapper(batch)) return send(res, 400, { error: describe(validateWrapper.errors) }, {}, record);
 
-    // --- accept: drop duplicate ids, persist, then acknowledge ---
+    // --- judge each event alone, drop duplicate ids, persist, then acknowledge ---
+    // `sent` is the client's clock at this attempt: receive time minus sent is its skew
+    // (plus latency). Beyond SKEW_MS the clock is wrong, so ts is moved to server time
+    // before validation; a client set to 2010 still gets its events stored.
+    const skew = typeof batch.sent == 'number' ? Date.now() - batch.sent : 0;
     batches.push(batch);
     const fresh = [];
-    for (const event of batch.events) {
+    const rejected = [];
+    let accepted = 0;
+    for (let event of batch.events) {
+      if (Math.abs(skew) > SKEW_MS && event && typeof event.ts == 'number') event = { ...event, ts: event.ts + skew };
+      if (!validateEvent(event)) {
+        rejected.push({ id: event && typeof event.id == 'string' ? event.id : null, error: describe(validateEvent.errors) });
+        continue;
+      }
+      accepted++; // a duplicate is accepted too: it is already stored
       if (seen.has(event.id)) {
         duplicates++;
         continue;
@@ -199,8 +225,9 @@ export async function startCollector({
       else if (log) console.log(formatEvent(e, batch.site));
     }
 
+    // An image transport cannot read a body: the pixel always gets the GIF.
     if (isPixel) return send(res, 200, PIXEL, { 'content-type': 'image/gif' }, record);
-    return send(res, 204, null, {}, record);
+    return send(res, 200, { accepted, rejected }, {}, record);
   }
 
   function sleep(ms) {
@@ -302,7 +329,7 @@ function decodePixelParam(d) {
 /** A short, human-readable reason from ajv's first error. */
 function describe(errors) {
   const e = errors && errors[0];
-  if (!e) return 'invalid batch';
+  if (!e) return 'invalid';
   const where = e.instancePath || '/';
   if (e.keyword === 'additionalProperties') return `${where} has unknown field "${e.params.additionalProperty}"`;
   return `${where} ${e.message}`;

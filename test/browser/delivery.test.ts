@@ -195,8 +195,8 @@ describe('transports', () => {
     await waitAccepted(['leaving']);
     // Chromium may fire visibilitychange→hidden as well as pagehide while leaving: with fetch (whose answer the
     // dying page never sees) both hand-offs send the same events; the endpoint drops the duplicate by id.
-    expect(statuses().slice(0, 3)).toEqual([500, 204, 204]);
-    expect(statuses().slice(3)).toEqual(statuses().slice(3).map(() => 204));
+    expect(statuses().slice(0, 3)).toEqual([500, 200, 200]);
+    expect(statuses().slice(3)).toEqual(statuses().slice(3).map(() => 200));
     verify(['page:/fetch.html', 'leaving']);
   });
 
@@ -302,7 +302,7 @@ describe('fault injection (auto transport)', () => {
     const { page } = await open(tagPage('/500.html', 'data-batch-ms="50"'), { clock: true });
     await lb(page, 'track', 'during_500s');
     await advanceUntil(page, () => accepted('page:/500.html') && accepted('during_500s'), 'delivery after three 500s', 250);
-    expect(statuses().slice(0, 4)).toEqual([500, 500, 500, 204]);
+    expect(statuses().slice(0, 4)).toEqual([500, 500, 500, 200]);
     const t = (await net(page)).map((n) => n.t);
     // full jitter: the n-th wait is at most 1 s × 2^n (plus the time the 500 took to arrive)
     for (let i = 1; i < 4; i++) expect(t[i] - t[i - 1]).toBeLessThanOrEqual(1000 * 2 ** (i - 1) + 1000);
@@ -316,7 +316,7 @@ describe('fault injection (auto transport)', () => {
     const [first, retry] = (await net(page)).map((n) => n.t);
     expect(retry - first).toBeGreaterThanOrEqual(2000);
     expect(retry - first).toBeLessThan(4000); // Retry-After, not a long backoff
-    expect(statuses()).toEqual([429, 204]);
+    expect(statuses()).toEqual([429, 200]);
     verify(['page:/429.html']);
   });
 
@@ -324,7 +324,7 @@ describe('fault injection (auto transport)', () => {
     faults([{ status: 408 }]);
     const { page } = await open(tagPage('/408.html'), { clock: true });
     await advanceUntil(page, () => accepted('page:/408.html'), 'delivery after 408');
-    expect(statuses()).toEqual([408, 204]);
+    expect(statuses()).toEqual([408, 200]);
     verify(['page:/408.html']);
   });
 
@@ -335,7 +335,7 @@ describe('fault injection (auto transport)', () => {
     await advanceUntil(page, () => accepted('page:/hang.html'), 'delivery after the timeout', 2000);
     const [first, retry] = (await net(page)).map((n) => n.t);
     expect(retry - first).toBeGreaterThanOrEqual(10_000);
-    expect(statuses()).toEqual([null, 204]);
+    expect(statuses()).toEqual([null, 200]);
     verify(['page:/hang.html']);
   });
 
@@ -387,7 +387,7 @@ describe('fault injection (auto transport)', () => {
     await waitFor(() => mine()[0]?.status == 503, 'the 503');
     await trackAndLeave(page, 'while_retry_pending');
     await waitAccepted(['page:/retry-nav.html', 'while_retry_pending']);
-    expect(statuses()).toEqual([503, 204]);
+    expect(statuses()).toEqual([503, 200]);
     verify(['page:/retry-nav.html', 'while_retry_pending']);
   });
 

@@ -62,21 +62,25 @@ describe('reference collector', () => {
     expect(c.port).toBeGreaterThan(0);
   });
 
-  it('accepts a text/plain (beacon) and an application/json batch with 204', async () => {
+  it('accepts a text/plain (beacon) and an application/json batch with 200 {accepted, rejected}', async () => {
     const a = page();
     const b = { type: 'event', id: newId(), ts: TS, pv: PV, name: 'demo_booked', props: { plan: 'pro' } };
-    expect((await post(c, batch(a))).status).toBe(204);
-    expect((await post(c, batch(b), { 'content-type': 'application/json' })).status).toBe(204);
+    const first = await post(c, batch(a));
+    expect(first.status).toBe(200);
+    expect(first.headers['content-type']).toMatch(/json/);
+    expect(JSON.parse(first.text)).toEqual({ accepted: 1, rejected: [] });
+    expect((await post(c, batch(b), { 'content-type': 'application/json' })).status).toBe(200);
     expect(c.events).toEqual([a, b]);
     expect(c.batches).toHaveLength(2);
     expect(c.batches[1]).toEqual({ v: 1, site: 'LB-TEST', events: [b] });
   });
 
-  it('counts each event id once across and within batches', async () => {
+  it('counts each event id once across and within batches; a duplicate counts as accepted', async () => {
     const a = page();
     const b = page();
     await post(c, batch(a));
-    await post(c, batch(a, b)); // retry of a, plus a new one
+    const retry = await post(c, batch(a, b)); // retry of a, plus a new one
+    expect(JSON.parse(retry.text)).toEqual({ accepted: 2, rejected: [] });
     await post(c, batch(b, b));
     expect(c.events.map((e) => e.id)).toEqual([a.id, b.id]);
     expect(c.duplicates).toBe(3);
@@ -85,17 +89,75 @@ describe('reference collector', () => {
     expect(lines.map((l) => JSON.parse(l).id)).toEqual([a.id, b.id]);
   });
 
-  it('answers 400 with a reason for schema violations and malformed JSON, accepting nothing', async () => {
-    const extra = await post(c, batch(page({ email: 'jan@acme.nl' })));
-    expect(extra.status).toBe(400);
-    expect(JSON.parse(extra.text).error).toMatch(/email/);
+  it('one out-of-range event is rejected alone: 200, the others stored, the bad one listed with its reason', async () => {
+    const before = page();
+    const long = { type: 'engage', id: newId(), ts: TS, pv: PV, ms: 90_000_000 }; // a laptop asleep for 25 h
+    const early = { type: 'event', id: newId(), ts: 1_400_000_000_000, pv: PV, name: 'x' }; // clock set to 2014
+    const extra = page({ email: 'jan@acme.nl' });
+    const form = { type: 'form', id: newId(), ts: TS, pv: PV };
+    const after = { type: 'engage', id: newId(), ts: TS, pv: PV, ms: 1200 };
+    const res = await post(c, batch(before, long, early, extra, form, null, { type: 'page' }, after));
+    expect(res.status).toBe(200);
+    const answer = JSON.parse(res.text);
+    expect(answer.accepted).toBe(2);
+    expect(answer.rejected.map((r: { id: string | null }) => r.id)).toEqual([long.id, early.id, extra.id, form.id, null, null]);
+    const [ms, ts, email, domain] = answer.rejected.map((r: { error: string }) => r.error);
+    expect(ms).toMatch(/\/ms .*86400000/);
+    expect(ts).toMatch(/\/ts .*1500000000000/);
+    expect(email).toMatch(/email/);
+    expect(domain).toMatch(/domain/);
+    expect(c.events).toEqual([before, after]);
+    const lines = readFileSync(join(dir, 'events.ndjson'), 'utf8').trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l).id)).toEqual([before.id, after.id]);
 
-    const form = await post(c, batch({ type: 'form', id: newId(), ts: TS, pv: PV }));
-    expect(form.status).toBe(400);
-    expect(JSON.parse(form.text).error).toMatch(/domain/);
+    // A batch of only invalid events still has a valid wrapper: 200, nothing stored.
+    const none = await post(c, batch(long));
+    expect(none.status).toBe(200);
+    expect(JSON.parse(none.text)).toEqual({ accepted: 0, rejected: [{ id: long.id, error: expect.any(String) }] });
+    expect(c.events).toHaveLength(2);
+  });
 
+  it('ignores unknown top-level fields (the format can grow) but keeps events closed', async () => {
+    const a = page();
+    const res = await post(c, JSON.stringify({ v: 1, site: 'LB-TEST', events: [a], future: { x: 1 }, ip: 'n/a' }));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ accepted: 1, rejected: [] });
+    expect(c.events).toEqual([a]);
+  });
+
+  it('sent: a client clock off by more than a minute has its ts corrected to server time, so its events are kept', async () => {
+    const now = Date.now();
+    const sent = now - 10 * 365 * 86_400_000; // the client thinks it is ten years ago (before 2017)
+    const old = page({ ts: sent - 5000 });
+    const res = await post(c, JSON.stringify({ v: 1, site: 'LB-TEST', sent, events: [old] }));
+    expect(JSON.parse(res.text)).toEqual({ accepted: 1, rejected: [] });
+    expect(c.events[0].ts).toBeGreaterThanOrEqual(now - 5000);
+    expect(c.events[0].ts).toBeLessThan(Date.now() - 4000);
+    expect(c.batches[0].events[0]).toEqual(old); // the batch is kept as received
+
+    // Within a minute it is latency, not skew: ts is stored as sent.
+    const fine = page();
+    await post(c, JSON.stringify({ v: 1, site: 'LB-TEST', sent: Date.now() - 2000, events: [fine] }));
+    expect(c.events[1]).toEqual(fine);
+  });
+
+  it('answers 400 with a reason only for an invalid wrapper or malformed JSON, accepting nothing', async () => {
+    for (const wrapper of [
+      { v: 2, site: 'x', events: [page()] },
+      { v: 1, site: '', events: [page()] },
+      { v: 1, events: [page()] },
+      { v: 1, site: 'x', events: [] },
+      { v: 1, site: 'x', events: page() },
+      { v: 1, site: 'x', events: Array.from({ length: 501 }, () => 0) }, // over 500 (tiny, to stay under maxBody)
+      { v: 1, site: 'x', events: [page()], dropped: -1 },
+      { v: 1, site: 'x', events: [page()], sent: 'now' },
+    ]) {
+      const res = await post(c, JSON.stringify(wrapper));
+      expect(res.status, JSON.stringify(wrapper).slice(0, 80)).toBe(400);
+      expect(JSON.parse(res.text)).toEqual({ error: expect.any(String) });
+    }
     const v2 = await post(c, JSON.stringify({ v: 2, site: 'x', events: [page()] }));
-    expect(v2.status).toBe(400);
+    expect(JSON.parse(v2.text).error).toMatch(/^\/v /);
 
     const bad = await post(c, '{"v":1,"site":');
     expect(bad.status).toBe(400);
@@ -165,7 +227,7 @@ describe('reference collector', () => {
     const err = await post(c, 'nope', { origin: 'https://shop.example.com' });
     expect(err.headers['access-control-allow-origin']).toBe('*'); // errors are readable cross-origin too
 
-    expect(c.received.map((r) => [r.method, r.status])).toEqual([['POST', 204], ['OPTIONS', 204], ['POST', 400]]);
+    expect(c.received.map((r) => [r.method, r.status])).toEqual([['POST', 200], ['OPTIONS', 204], ['POST', 400]]);
     expect(c.received[1].headers.origin).toBe('https://shop.example.com');
   });
 
@@ -193,6 +255,12 @@ describe('reference collector', () => {
     expect(c.events).toEqual([a, b]);
     expect(c.received[0]).toMatchObject({ method: 'GET', path: '/e', body: batch(a), status: 200 });
 
+    // A bad event in a valid wrapper: still the GIF (an image cannot read a body), the rest stored.
+    const good = page();
+    const mixed = await send(`${c.url}?d=${encodeURIComponent(batch({ type: 'engage', id: newId(), ts: TS, pv: PV, ms: 90_000_000 }, good))}`, { method: 'GET' });
+    expect([mixed.status, mixed.headers['content-type']]).toEqual([200, 'image/gif']);
+    expect(c.events).toEqual([a, b, good]);
+
     expect((await send(`${c.url}?d=${encodeURIComponent('{"v":1}')}`, { method: 'GET' })).status).toBe(400);
     expect((await send(c.url, { method: 'GET' })).status).toBe(400);
     expect((await send(`${c.url}?d=${'x'.repeat(5000)}`, { method: 'GET' })).status).toBe(413);
@@ -210,7 +278,7 @@ describe('reference collector', () => {
     const body = batch(page());
     const statuses = [];
     for (let i = 0; i < 6; i++) statuses.push((await post(c, body)).status);
-    expect(statuses).toEqual([500, 500, 500, 429, 408, 204]);
+    expect(statuses).toEqual([500, 500, 500, 429, 408, 200]);
     expect(seen.map((s) => s.index)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(seen[0]).toEqual({ method: 'POST', body, index: 0 });
     expect(c.events).toHaveLength(1); // only the last one was accepted
@@ -227,14 +295,14 @@ describe('reference collector', () => {
     expect(JSON.parse(rejected.text)).toEqual({ error: 'rejected' });
 
     c.fault(null);
-    expect((await post(c, batch(page()))).status).toBe(204);
+    expect((await post(c, batch(page()))).status).toBe(200);
   });
 
   it('fault hook: delayMs accepts normally after the delay', async () => {
     c.fault(() => ({ delayMs: 150 }));
     const start = Date.now();
     const res = await post(c, batch(page()));
-    expect(res.status).toBe(204);
+    expect(res.status).toBe(200);
     expect(Date.now() - start).toBeGreaterThanOrEqual(140);
     expect(c.events).toHaveLength(1);
   });
@@ -289,7 +357,7 @@ describe('reference collector', () => {
     await post(c, batch(a));
     c.reset();
     expect([c.received, c.batches, c.events, c.duplicates]).toEqual([[], [], [], 0]);
-    expect((await post(c, batch(a))).status).toBe(204); // hook cleared, id no longer seen
+    expect((await post(c, batch(a))).status).toBe(200); // hook cleared, id no longer seen
     expect(c.events).toEqual([a]);
   });
 
