@@ -77,14 +77,18 @@ export function createCookies(prefix: string, fixedDomain: string): Cookies {
     for (const d of [''].concat(fixedDomain || candidates(win!.location.hostname))) for (const name of names) write(name, '', 0, d);
   }
 
-  /** The registrable domain: the shortest parent on which the browser accepts a cookie (public suffixes refuse). */
-  function registrable(): string {
+  /**
+   * The registrable domain: the shortest parent on which the browser accepts a
+   * cookie (public suffixes refuse). The probe is the probe cookie, deleted at
+   * once, or the opt-out flag itself, kept where it stuck.
+   */
+  function registrable(probe = PROBE, age = 10): string {
     if (domain == null) {
       domain = '';
       for (const d of candidates(win!.location.hostname)) {
-        write(PROBE, '1', 10, d);
-        if (read(PROBE, 1)) {
-          write(PROBE, '', 0, d);
+        write(probe, '1', age, d);
+        if (read(probe, 1)) {
+          if (probe == PROBE) write(probe, '', 0, d);
           domain = d;
           break;
         }
@@ -113,14 +117,9 @@ export function createCookies(prefix: string, fixedDomain: string): Cookies {
     setOptOut(on) {
       if (!on == !read(OUT, 1)) return;
       if (!on) return drop(OUT);
-      // Opting out may be the only write of a cookieless page, and only the flag
-      // may be written there: the flag is its own probe (shortest parent first).
-      if (domain == null)
-        for (const d of candidates(win!.location.hostname)) {
-          write(OUT, '1', VISITOR_AGE, d);
-          if (read(OUT, 1)) return void (domain = d);
-        }
-      write(OUT, '1', VISITOR_AGE, (domain = domain || ''));
+      // Opting out may be the only write of a cookieless page, and only the flag may be
+      // written there: unless the domain is known, the flag is its own probe and stays where it stuck.
+      if (domain != null || !registrable(OUT, VISITOR_AGE)) write(OUT, '1', VISITOR_AGE, domain!);
     },
   };
 }

@@ -466,3 +466,23 @@ describe('optOut / optIn', () => {
     expect(await ours()).toEqual([]);
   });
 });
+
+describe('misconfiguration', () => {
+  it('data-consent-source on the plain build (no adapters inside) warns once, naming dist/leadbeam.cmp.js', async () => {
+    const page = await context.newPage();
+    const { warnings } = watchPage(page);
+    await open({ requireConsent: true, consentSource: 'tcf' }, 'www.example.test', page);
+    await mark(page, 'held');
+    await page.evaluate(() => (window as any).leadbeam('init', { consentSource: 'tcf' })); // a second init: no second warning
+    await waitFor(() => warnings.some((w) => w.includes('init called twice')), 'second init warning');
+    expect(warnings.filter((w) => w.includes('data-consent-source'))).toEqual([
+      '[leadbeam] data-consent-source needs dist/leadbeam.cmp.js ',
+    ]);
+    // Without a source, no such warning.
+    const plain = await context.newPage();
+    const quiet = watchPage(plain);
+    await open({}, 'www.example.test', plain);
+    await waitFor(() => pageViews().length == 1, 'page view');
+    expect(quiet.warnings).toEqual([]);
+  });
+});
