@@ -169,11 +169,51 @@ describe('SPA and engagement', () => {
     await waitFor(() => ofType('engage').length >= 3, 'engage events');
     for (const e of ofType('engage')) {
       expect(pages.slice(0, 3).map((p) => p.pv)).toContain(e.pv);
-      expect(e.ms).toBeGreaterThanOrEqual(0);
+      // Each span is part of this test's real run time (plausible, not 0 and not hours).
+      expect(e.ms).toBeGreaterThan(0);
+      expect(e.ms).toBeLessThan(30_000);
     }
     // Navigating away flushes the last page view's engagement.
     await page.goto(server.url + '/dist/schema.json');
     await waitFor(() => ofType('engage').some((e) => e.pv == pages[3].pv), 'engage of the last page view');
+  });
+
+  // Headless Chromium keeps every page 'visible' (checked on Chromium 156: minimizing the window,
+  // another tab in front, window.open, CDP Page.setWebLifecycleState frozen, focus emulation off;
+  // and CDP has no visibility command), so the page's visibilityState is set by script here, as a
+  // real hide would set it, and time runs on Playwright's fake clock: exact visible spans, no sleeping.
+  it('engage.ms is the visible time of its page view, within a few ms; 20 s hidden are left out', async () => {
+    server.page('/eng/', html(`<script async src="/dist/leadbeam.js" data-site="${site}" data-batch-ms="50" data-endpoint="${collector.url}"></script>`));
+    const page = await context.newPage();
+    await page.clock.install();
+    await page.goto(server.url + '/eng/');
+    await waitFor(() => ofType('page').length == 1, 'first page view');
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((hidden) => {
+        if (hidden) Object.defineProperty(document, 'visibilityState', { configurable: true, value: 'hidden' });
+        else delete (document as { visibilityState?: unknown }).visibilityState; // back to the real 'visible'
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    // The page view being measured starts at this route change.
+    await page.evaluate(() => history.pushState({}, '', '/eng/measured'));
+    await page.clock.runFor(1);
+    await waitFor(() => ofType('page').length == 2, 'the measured page view');
+    const pv = ofType('page')[1].pv;
+    await page.clock.runFor(3000); // visible 3 s
+    await setHidden(true);
+    await page.clock.runFor(20_000); // hidden 20 s
+    await setHidden(false);
+    await page.clock.runFor(2000); // visible 2 s
+    await page.evaluate(() => history.pushState({}, '', '/eng/next'));
+    await page.clock.runFor(100);
+    const spans = () => ofType('engage').filter((e) => e.pv == pv).map((e) => e.ms!);
+    await waitFor(() => spans().length == 2, 'both engage events of the measured page view');
+    const [beforeHide, afterShow] = spans();
+    expect(beforeHide).toBeGreaterThanOrEqual(3000);
+    expect(beforeHide).toBeLessThanOrEqual(3010);
+    expect(afterShow).toBeGreaterThanOrEqual(2000);
+    expect(afterShow).toBeLessThanOrEqual(2010);
   });
 
   it('minimal mode sends only type, id, ts and pv', async () => {

@@ -27,6 +27,29 @@ afterEach(async () => {
 });
 
 const bodies = () => collector.received.filter((r) => r.body && r.body.includes(`"site":"${site}"`)).map((r) => r.body!);
+/**
+ * The raw bytes of every event received, in order, each once (a retry or a second
+ * hand-off repeats an event byte for byte), with only what is random or
+ * time-dependent replaced: ids, page-view ids (numbered in order of appearance),
+ * timestamps, engaged ms. Each request body must be exactly a v1 wrapper for this
+ * site (its per-attempt `sent` time removed) around flat events.
+ */
+function normalisedEvents(): string[] {
+  const wrapper = `{"v":1,"site":"${site}","events":[`;
+  const raw = bodies().flatMap((body) => {
+    const text = body.replace(/,"sent":\d+(?=[,}])|"sent":\d+,/, '');
+    expect(text.startsWith(wrapper) && text.endsWith(']}'), text).toBe(true);
+    return text.slice(wrapper.length, -2).split(/(?<=\}),(?=\{)/);
+  });
+  const pvs: string[] = [];
+  return [...new Set(raw)].map((event) =>
+    event
+      .replace(/"id":"[\w-]{16,64}"/g, '"id":"<id>"')
+      .replace(/"pv":"([\w-]{16,64})"/g, (_, pv) => `"pv":"<pv${pvs.indexOf(pv) + 1 || pvs.push(pv)}>"`)
+      .replace(/"ts":\d{13}/g, '"ts":<ts>')
+      .replace(/"ms":\d+/g, '"ms":<ms>'),
+  );
+}
 const formEvents = () => eventsOf(collector, site).filter((e) => e.type == 'form');
 
 function page(form: string, extra = ''): string {
@@ -51,7 +74,14 @@ describe('form capture with the script tag', () => {
     await waitFor(() => bodies().length > 0, 'page view');
     await Promise.all([p.waitForURL('**/thanks.html**'), p.click('#send')]);
     await waitFor(() => formEvents().length == 1, 'form event');
+    await waitFor(() => eventsOf(collector, site).some((e) => e.type == 'engage'), 'engage event at pagehide');
     expect(formEvents()[0].domain).toBe('acme-corp.nl');
+    // Byte for byte: nothing from the form but the lower-cased domain, no field beyond these.
+    expect(normalisedEvents()).toEqual([
+      `{"type":"page","id":"<id>","ts":<ts>,"pv":"<pv1>","url":"${server.url}/native.html","title":"Contact","lang":"en-US","screen":"1280x720"}`,
+      '{"type":"form","id":"<id>","ts":<ts>,"pv":"<pv1>","domain":"acme-corp.nl"}',
+      '{"type":"engage","id":"<id>","ts":<ts>,"pv":"<pv1>","ms":<ms>}',
+    ]);
     const all = bodies().join('\n');
     for (const secret of ['jan.de.vries', 'sales', 'Acme Secret', 'hunter2', 'secret.example', 'hidden.example', 'ceo@'])
       expect(all).not.toContain(secret);

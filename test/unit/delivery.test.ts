@@ -320,13 +320,23 @@ describe('send loop: batching', () => {
     expect(t.sent()).toEqual(ids(events));
   });
 
-  it('a long backlog leaves in requests of at most 99 events', async () => {
+  it('a long backlog leaves in requests of at most 49 events', async () => {
     const t = setup({ batchSize: 1000 });
     const events = Array.from({ length: 250 }, () => ev());
     events.forEach((e) => t.queue.push(e));
     t.d.flush();
     await tick();
-    expect(t.calls.every((c) => c.body.events.length <= 99)).toBe(true);
+    expect(Math.max(...t.calls.map((c) => c.body.events.length))).toBeLessThanOrEqual(49);
+    expect(t.sent()).toEqual(ids(events));
+  });
+
+  it('the cap is 49, not less: a backlog of 98 leaves as two requests of 49', async () => {
+    const t = setup({ batchSize: 1000 });
+    const events = Array.from({ length: 98 }, () => ev());
+    events.forEach((e) => t.queue.push(e));
+    t.d.flush();
+    await tick();
+    expect(t.calls.map((c) => c.body.events.length)).toEqual([49, 49]);
     expect(t.sent()).toEqual(ids(events));
   });
 
