@@ -2,14 +2,18 @@
 // each CMP adapter as its own entry, and the JSON Schema.
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+
+// The licence notice every built file carries (MIT asks for it in copies); `/*!` so terser keeps it.
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const banner = `/*! leadbeam v${version} | MIT License */`;
 
 const ts = () => typescript({ tsconfig: './tsconfig.json', compilerOptions: { noEmit: false, declaration: false, types: [] }, include: ['src/**/*.ts'] });
 const min = () =>
   terser({
     ecma: 2019,
     compress: { passes: 3, pure_getters: true, unsafe_arrows: true },
-    format: { comments: false },
+    format: { comments: /^!/ },
   });
 
 const copySchema = {
@@ -20,6 +24,9 @@ const copySchema = {
   },
 };
 
+// Chunk names carry a content hash: without this, chunks of earlier builds pile up in dist and get published.
+const cleanChunks = { name: 'clean-chunks', buildStart: () => rmSync('dist/chunks', { recursive: true, force: true }) };
+
 const adapters = readdirSync('src/cmp')
   .filter((f) => f.endsWith('.ts') && !['types.ts', 'util.ts', 'index.ts'].includes(f))
   .map((f) => f.replace(/\.ts$/, ''));
@@ -27,12 +34,12 @@ const adapters = readdirSync('src/cmp')
 export default [
   {
     input: 'src/iife.ts',
-    output: { file: 'dist/leadbeam.js', format: 'iife', plugins: [min()] },
+    output: { file: 'dist/leadbeam.js', format: 'iife', banner, plugins: [min()] },
     plugins: [ts(), copySchema],
   },
   {
     input: 'src/iife-cmp.ts',
-    output: { file: 'dist/leadbeam.cmp.js', format: 'iife', plugins: [min()] },
+    output: { file: 'dist/leadbeam.cmp.js', format: 'iife', banner, plugins: [min()] },
     plugins: [ts()],
   },
   {
@@ -41,9 +48,9 @@ export default [
       ...Object.fromEntries(adapters.map((name) => [`cmp/${name}`, `src/cmp/${name}.ts`])),
     },
     output: [
-      { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs' },
+      { dir: 'dist', format: 'es', banner, entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
+      { dir: 'dist', format: 'cjs', banner, entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs' },
     ],
-    plugins: [ts()],
+    plugins: [cleanChunks, ts()],
   },
 ];

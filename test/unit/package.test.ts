@@ -23,6 +23,8 @@ beforeAll(async () => {
   // The package as built: build what is missing (npm test builds before the unit tests).
   if (!existsSync(join(ROOT, 'dist/leadbeam.mjs'))) await run('npx', ['rollup', '-c'], { cwd: ROOT });
   if (!existsSync(join(ROOT, 'dist/types/index.d.ts'))) await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => undefined);
+  // What `npm run build` does after tsc (idempotent): .js specifiers, internal module types removed.
+  await run(process.execPath, ['scripts/fix-dts.mjs'], { cwd: ROOT });
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
   files = JSON.parse(stdout)[0].files.map((f: { path: string }) => f.path).sort();
 }, 180_000);
@@ -49,6 +51,32 @@ describe('npm pack', () => {
     ];
     expect(files).toEqual(expect.arrayContaining(expected));
     expect(ADAPTERS).toEqual(['cookiebot', 'cookieconsent', 'google-consent-mode', 'klaro', 'onetrust', 'tcf', 'usercentrics']);
+  });
+
+  it('publishes only the public types: the entries and the declarations they reach, no internal module', () => {
+    const types = files.filter((f) => f.startsWith('dist/types/'));
+    expect(types).toEqual(
+      [
+        'dist/types/index.d.ts',
+        // What index.d.ts imports: Options and friends, Tracker, WireBatch/WireEvent.
+        'dist/types/options.d.ts',
+        'dist/types/tracker.d.ts',
+        'dist/types/event.d.ts',
+        // What the adapters import: ConsentTarget, WaitOptions.
+        'dist/types/cmp/types.d.ts',
+        ...ADAPTERS.map((a) => `dist/types/cmp/${a}.d.ts`),
+      ].sort(),
+    );
+    // The files kept for their types declare nothing internal.
+    const text = types.map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
+    for (const internal of ['makeEvent', 'batchBody', 'resolveOptions', 'DEFAULTS', 'INERT', 'Resolved', 'emitter'])
+      expect(text).not.toMatch(new RegExp(`\\b${internal}\\b`));
+  });
+
+  it('every published JavaScript file starts with the MIT licence banner (minified ones too)', () => {
+    const js = files.filter((f) => /\.(js|mjs|cjs)$/.test(f));
+    expect(js.length).toBeGreaterThan(10);
+    for (const f of js) expect(readFileSync(join(ROOT, f), 'utf8').split('\n')[0], f).toBe(`/*! leadbeam v${pkg.version} | MIT License */`);
   });
 
   it('every file that "exports", "main", "module" and "types" name is in the package', () => {
@@ -116,7 +144,8 @@ describe('exports resolve', () => {
     const options: ts.CompilerOptions = {
       strict: true,
       noEmit: true,
-      skipLibCheck: true,
+      // The published .d.ts files themselves are checked too: a pruned import would show here.
+      skipLibCheck: false,
       types: [],
       lib: ['lib.es2020.d.ts', 'lib.dom.d.ts'],
       target: ts.ScriptTarget.ES2020,
