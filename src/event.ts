@@ -35,13 +35,22 @@ export interface WireBatch {
   events: WireEvent[];
   /** Events the client had to drop because its queue was full, since the last batch. */
   dropped?: number;
+  /** Client time of this send attempt (ms epoch): with the endpoint's own clock it corrects skewed `ts`. */
+  sent?: number;
 }
 
 /** Fields that `minimal: true` keeps. */
 const MINIMAL: Record<string, 1> = { type: 1, id: 1, ts: 1, pv: 1, domain: 1 };
 
+/**
+ * The schema's floor for `ts` (mid-2017): a client clock set before it would make
+ * the endpoint reject the event, so the event carries the floor instead; `sent`
+ * keeps the real (wrong) clock, from which the endpoint can tell.
+ */
+export const MIN_TS = 1500000000001;
+
 export function makeEvent(type: EventType, pv: string, fields: Partial<WireEvent>, minimal: boolean): WireEvent {
-  const event = { type, id: randomId(), ts: Date.now(), pv } as WireEvent;
+  const event = { type, id: randomId(), ts: Math.max(MIN_TS, Date.now()), pv } as WireEvent;
   // Own keys only: a page may have put enumerable junk on Object.prototype.
   for (const key of Object.keys(fields)) {
     const value = fields[key as keyof WireEvent];
@@ -51,7 +60,7 @@ export function makeEvent(type: EventType, pv: string, fields: Partial<WireEvent
 }
 
 export function batchBody(site: string, events: WireEvent[], dropped: number): string {
-  const batch: WireBatch = { v: 1, site, events };
+  const batch: WireBatch = { v: 1, site, sent: Date.now(), events };
   if (dropped) batch.dropped = dropped;
   // Shadows a page's Array.prototype.toJSON (Prototype.js), which would make the events a string.
   (events as unknown as { toJSON: 0 }).toJSON = 0;

@@ -3,7 +3,7 @@ import { mayStore, sendState, DROP, SEND, type ConsentInput } from './consent';
 import { createCookies } from './cookies';
 import { createQueue } from './delivery/queue';
 import { createDelivery } from './delivery/send';
-import { maxBody, pickSender } from './delivery/transports';
+import { IMAGE_ATTEMPTS, maxBody, pickSender } from './delivery/transports';
 import { emailDomain } from './email-domain';
 import { doc, listen, nav, win } from './env';
 import { makeEvent, type EventType, type WireEvent } from './event';
@@ -12,8 +12,8 @@ import { randomId } from './ids';
 import { guard, warn } from './log';
 import { resolveOptions, type ConsentState, type Options, type Props } from './options';
 import { createEngagement, watchRoutes } from './pageviews';
-import { scrubUrl } from './scrub';
-import { cleanProps, validName } from './validate';
+import { scrubText, scrubUrl } from './scrub';
+import { cleanProps, MAX_NAME, validName } from './validate';
 
 /** The tracker returned by createTracker(). No method ever throws. */
 export interface Tracker {
@@ -40,6 +40,24 @@ const NOOP = () => {};
 export const INERT: Tracker = { page: NOOP, track: NOOP, consent: NOOP, form: NOOP, optOut: NOOP, optIn: NOOP, flush: NOOP, destroy: NOOP };
 const LOCAL_HTTP = /^http:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d+)?\//;
 
+/**
+ * What createTracker() returns on a prerendered page: it holds every call (at most 999) until
+ * the page is shown, then creates the real tracker and replays them in order, so their events
+ * carry the activation time. A page never shown never creates one.
+ */
+function whenShown(create: () => Tracker): Tracker {
+  const held: [keyof Tracker, unknown[]][] = [];
+  let live: Tracker | undefined;
+  listen(doc, 'prerenderingchange', guard(() => {
+    live = create();
+    held.forEach(([name, args]) => (live![name] as (...a: unknown[]) => void)(...args));
+  }));
+  const tracker = {} as Record<keyof Tracker, (...a: unknown[]) => void>;
+  for (const name of Object.keys(INERT) as (keyof Tracker)[])
+    tracker[name] = (...args) => void (live ? (live[name] as (...a: unknown[]) => void)(...args) : held.length < 999 && held.push([name, args]));
+  return tracker;
+}
+
 export function createTracker(options: Options): Tracker {
   const o = win && doc && resolveOptions(options);
   let endpoint = '';
@@ -50,6 +68,10 @@ export function createTracker(options: Options): Tracker {
     if (o) warn('endpoint must be https: (http: only on localhost); nothing will be sent', o.endpoint);
     return INERT;
   }
+  // Prerendered (Speculation Rules): nobody has seen the page yet, and nobody may ever. The tracker
+  // starts when the page is shown: until then no request, no cookie or storage write, no engagement
+  // time. https://developer.chrome.com/docs/web-platform/prerender-pages#impact-on-analytics
+  if ((doc as Document & { prerendering?: boolean }).prerendering) return whenShown(() => createTracker(options));
 
   const cookies = createCookies(o.cookiePrefix, o.cookieDomain);
   const n = nav as (Navigator & { globalPrivacyControl?: boolean }) | undefined;
@@ -68,13 +90,16 @@ export function createTracker(options: Options): Tracker {
     site: o.site,
     send: pickSender(o.transport),
     maxBody: maxBody(o.transport),
+    maxAttempts: o.transport == 'image' ? IMAGE_ATTEMPTS : Infinity,
     batchMs: o.batchMs,
     batchSize: o.batchSize,
     // Not after destroy(): a request still in flight then must not schedule retries.
-    canSend: () => !destroyed && sendState(c) == SEND,
+    canSend: () => !destroyed && (sync(), sendState(c) == SEND),
     // Visitor and session ids are added when an event leaves, and only while the cookies may exist.
     // The cookies are read (and renewed) once per request, not once per event.
     decorate: (events: WireEvent[]) => {
+      // The latest page view is going into a request: from now on it is never rewritten.
+      if (events.includes(unsent!)) unsent = undefined;
       if (o.minimal || !mayStore(c)) return events;
       const ids = cookies.ensure();
       return events.map((e) => ({ ...e, ...ids }));
@@ -88,11 +113,26 @@ export function createTracker(options: Options): Tracker {
     }
     if (sendState(c) == DROP) queue.clear();
   };
+  /**
+   * The visitor cookie this tab set or saw is gone: withdrawn in another tab (or
+   * cleared by the visitor). That is a denial here too, checked before anything is
+   * sent or stored (so before every cookies.ensure()): no tab recreates the cookie
+   * without a fresh grant. No storage event or BroadcastChannel: nothing is written
+   * between two checks, so none is needed.
+   */
+  const sync = () => {
+    const lost = cookies.lost();
+    if (lost) c.answer = 'denied';
+    // An opt-out in another tab stops this one too.
+    if ((!c.optedOut && (c.optedOut = cookies.optedOut())) || lost) enforce();
+  };
   enforce();
   queue.restore(mayStore(c));
 
   let pv = randomId();
   let lastUrl = '';
+  /** The latest page view, until it has gone into a request: a redirect rewrites its url instead of adding one. */
+  let unsent: WireEvent | undefined;
   let domains: Record<string, 1> = {};
   /** The current page view went out without ids: a later grant sends a consent event to tie it to them. */
   let pvWithoutIds = false;
@@ -100,19 +140,42 @@ export function createTracker(options: Options): Tracker {
   const engagement = createEngagement();
 
   function emit(type: EventType, fields: Partial<WireEvent>, now?: boolean): void {
-    if (sendState(c) != DROP) delivery.push(makeEvent(type, pv, fields, o!.minimal), now);
+    if (sendState(c) == DROP) return;
+    const event = makeEvent(type, pv, fields, o!.minimal);
+    // Before push: a request may take it at once, and decorate() then marks it as gone.
+    if (type == 'page') unsent = event;
+    delivery.push(event, now);
   }
 
   /** The current page view ends (route change, hidden): report its visible time. */
   function endPage(pause?: boolean): void {
     const ms = engagement.take(pause);
-    if (lastUrl && ms > 0) emit('engage', { ms });
+    // Capped at the schema's 24 h: a laptop asleep with the tab visible would exceed it (and lose the batch).
+    if (lastUrl && ms > 0) emit('engage', { ms: Math.min(ms, 864e5) });
+  }
+
+  const here = () => scrubUrl(win!.location.href, o!.stripParams, o!.hashRouting);
+  // The path part of a scrubbed URL: every `?query` removed, also one inside a `#/route?query` (hashRouting).
+  const path = (url: string) => url.replace(/\?[^#]*/g, '');
+
+  /**
+   * A route change (watchRoutes). pushState, popstate and hashchange count when the URL differs
+   * from the last page view; replaceState alone only when the path differs (a redirect), and a
+   * redirect of a page view that has not gone into a request yet rewrites its url instead.
+   */
+  function route(replaced?: boolean): void {
+    if (!replaced) return page();
+    const url = here();
+    if (path(url) == path(lastUrl)) return;
+    if (!unsent) return page();
+    if (unsent.url) unsent.url = url;
+    lastUrl = url;
   }
 
   function page(props?: Props): void {
     const clean = cleanProps(props);
     if (clean === false) return warn('page: invalid props', props);
-    const url = scrubUrl(win!.location.href, o!.stripParams, o!.hashRouting);
+    const url = here();
     if (url == lastUrl) return;
     endPage();
     // A hostile page may make DOM getters throw: that costs these fields, never the page view.
@@ -124,7 +187,7 @@ export function createTracker(options: Options): Tracker {
     pvWithoutIds = sendState(c) == SEND && !mayStore(c);
     emit(
       'page',
-      { url, ref, ...guard(() => ({ title: doc!.title.slice(0, 300), lang: n!.language.slice(0, 35), screen: screen.width + 'x' + screen.height }))(), props: clean },
+      { url, ref, ...guard(() => ({ title: scrubText(doc!.title, 300), lang: n!.language.slice(0, 35), screen: screen.width + 'x' + screen.height }))(), props: clean },
       true,
     );
   }
@@ -142,14 +205,32 @@ export function createTracker(options: Options): Tracker {
   /** Page hidden or unloading: end the page view, send everything by an unload-safe transport, keep the rest where allowed. */
   function hide(): void {
     endPage(true);
+    sync();
     delivery.flush(true);
     queue.save(mayStore(c));
   }
 
+  /**
+   * Back from the back/forward cache: the page lives again and owns its queue (the copy saved at
+   * pagehide goes), and counts anew. Engagement resumes on the visibilitychange before pageshow;
+   * retries and timers resume by themselves.
+   */
+  function restored(): void {
+    queue.save(false);
+    delivery.resume();
+    pv = randomId();
+    lastUrl = '';
+    if (o!.pageviews) page();
+  }
+
+  // No unload or beforeunload listener, ever: either can keep the page out of the back/forward cache.
   const stops = [
-    listen(win, 'pagehide', guard(hide)),
+    listen(win, 'pagehide', guard(() => (delivery.leave(), hide()))),
+    // A restore from the bfcache is a person seeing the page again: a new page view with a new pv.
+    // https://web.dev/articles/bfcache#observe-when-a-page-is-restored-from-bfcache
+    listen(win, 'pageshow', guard((e) => (e as PageTransitionEvent).persisted && restored())),
     listen(doc, 'visibilitychange', guard(() => (engagement.update(), doc!.visibilityState == 'hidden' && hide()))),
-    o.pageviews ? watchRoutes(page, o.hashRouting) : NOOP,
+    o.pageviews ? watchRoutes(route, o.hashRouting) : NOOP,
     o.forms ? watchForms(form, o) : NOOP,
   ];
 
@@ -170,7 +251,8 @@ export function createTracker(options: Options): Tracker {
       const clean = cleanProps(props);
       if (!validName(name) || clean === false)
         return warn('track: needs a name (1–64 chars) and flat props (≤ 25 keys; string ≤ 500 chars, number, boolean)', name);
-      emit('event', { name, props: clean });
+      // Like props, the name may hold page text: an address in it is redacted.
+      emit('event', { name: scrubText(name, MAX_NAME), props: clean });
     }),
     consent: api((state: ConsentState) => {
       if (state !== 'granted' && state !== 'denied') return warn('consent: "granted" or "denied"', state);

@@ -1,6 +1,7 @@
 // Input checks for custom events and properties (pure). Invalid input is
 // reported by the caller with one warning and the call becomes a no-op.
 import type { Props } from './options';
+import { scrubText } from './scrub';
 
 export const MAX_NAME = 64;
 export const MAX_PROPS = 25;
@@ -13,7 +14,8 @@ export function validName(name: unknown): name is string {
 
 /**
  * A flat copy of `props` (string ≤ 500 chars, finite number or boolean values,
- * ≤ 25 keys of ≤ 64 chars), undefined when none were given, false when invalid.
+ * ≤ 25 keys of ≤ 64 chars; e-mail addresses in keys and strings redacted),
+ * undefined when none were given, false when invalid.
  */
 export function cleanProps(props: unknown): Props | undefined | false {
   if (props == null) return;
@@ -30,7 +32,8 @@ export function cleanProps(props: unknown): Props | undefined | false {
       !(t == 'boolean' || (t == 'number' && isFinite(value as number)) || (t == 'string' && (value as string).length <= MAX_VALUE))
     )
       return false;
-    out[key] = value as Props[string];
+    // Props may carry page text (a title, a field, a URL): addresses in keys and strings are redacted.
+    out[scrubText(key, MAX_KEY)] = t == 'string' ? scrubText(value as string, MAX_VALUE) : (value as Props[string]);
   }
   return out;
 }

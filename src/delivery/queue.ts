@@ -1,6 +1,7 @@
 // The bounded queue of events not yet acknowledged by the endpoint, and its
 // persistence across reloads where storage is allowed.
 import type { WireEvent } from '../event';
+import { randomId } from '../ids';
 
 export interface Queue {
   /** Events in the order they were produced. */
@@ -13,7 +14,10 @@ export interface Queue {
   clear(): void;
   /** Writes the queue to storage if allowed, else erases any stored copy. */
   save(allowed: boolean): void;
-  /** Takes over the events a previous page of this site left behind (if allowed); erases the stored copy. */
+  /**
+   * Takes over the events that earlier pages of this site (any tab) left
+   * behind, if allowed: merged and de-duplicated by id; erases what it took.
+   */
   restore(allowed: boolean): void;
 }
 
@@ -23,9 +27,15 @@ export const byteLength = (s: string): number => new TextEncoder().encode(s).len
 
 const size = (e: WireEvent) => byteLength(JSON.stringify(e));
 
+/**
+ * `storageKey` is a prefix: each page saves under its own key
+ * (`<storageKey>.<random>`), so two tabs that close offline never overwrite
+ * each other's events; the next page takes over every key of the prefix.
+ */
 export function createQueue(maxEvents: number, maxBytes: number, storageKey: string, site: string): Queue {
+  const ownKey = storageKey + '.' + randomId(8);
   let bytes = 0;
-  /** This page may have stored the queue (storage was allowed): erase it when that ends. */
+  /** This page has stored the queue (storage was allowed): keep the copy current, erase it when that ends. */
   let stored = false;
   // Every storage access is inside try: reading localStorage itself throws where storage is blocked.
   const queue: Queue = {
@@ -45,6 +55,8 @@ export function createQueue(maxEvents: number, maxBytes: number, storageKey: str
     },
     remove(events) {
       queue.items = queue.items.filter((e) => events.indexOf(e) < 0 || ((bytes -= size(e)), false));
+      // A page that lives on after it was hidden: the stored copy must not resend what was delivered since.
+      if (stored) queue.save(true);
     },
     clear() {
       queue.remove(queue.items);
@@ -55,21 +67,34 @@ export function createQueue(maxEvents: number, maxBytes: number, storageKey: str
         // localStorage is touched only where storage is allowed, or to erase
         // what this page stored: cookieless pages never access it at all
         // (its first access also costs a synchronous load in Chromium).
-        if (allowed && queue.items.length) localStorage.setItem(storageKey, JSON.stringify({ site, events: queue.items }));
-        else if (allowed || stored) localStorage.removeItem(storageKey);
+        if (allowed && queue.items.length) localStorage.setItem(ownKey, JSON.stringify({ site, events: queue.items }));
+        else if (allowed || stored) localStorage.removeItem(ownKey);
         stored = allowed;
       } catch {
         // Quota or security error: the events stay in memory.
       }
     },
     restore(allowed) {
+      if (!allowed) return;
       try {
-        if (!allowed) return;
-        const saved = JSON.parse(localStorage.getItem(storageKey)!);
-        localStorage.removeItem(storageKey);
-        if (saved.site == site) saved.events.forEach((e: WireEvent) => e.id && e.pv && queue.push(e));
+        const seen: Record<string, 1> = {};
+        const keys: string[] = [];
+        for (let i = 0; i < localStorage.length; i++) keys.push(localStorage.key(i)!);
+        // The bare prefix is where versions before per-page keys saved.
+        for (const key of keys)
+          if (key == storageKey || key.indexOf(storageKey + '.') == 0)
+            try {
+              const saved = JSON.parse(localStorage.getItem(key)!);
+              // Another site's events on this origin are left for it.
+              if (saved.site != site) continue;
+              for (const e of saved.events as WireEvent[]) if (e.id && e.pv && !seen[e.id]) (seen[e.id] = 1), queue.push(e);
+              localStorage.removeItem(key);
+            } catch {
+              // Unreadable leftovers: discarded.
+              localStorage.removeItem(key);
+            }
       } catch {
-        // Nothing stored, or unreadable leftovers: discarded.
+        // Storage blocked: nothing to take over.
       }
     },
   };

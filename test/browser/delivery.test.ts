@@ -391,13 +391,44 @@ describe('fault injection (auto transport)', () => {
     verify(['page:/retry-nav.html', 'while_retry_pending']);
   });
 
-  it('navigation away with a request in flight: its events go again by beacon', async () => {
+  it('navigation away with a request hung for 3 s: its events go again by beacon', async () => {
     faults([{ hang: true }]);
-    const { page } = await open(tagPage('/inflight-nav.html'));
+    const { page } = await open(tagPage('/inflight-nav.html'), { clock: true });
     await waitFor(() => mine().length == 1, 'the hung request');
+    // the page cannot wait for the 10 s timeout while it unloads: open for 3 s counts as hung
+    await page.clock.fastForward(3500);
     await trackAndLeave(page, 'while_in_flight');
     await waitAccepted(['page:/inflight-nav.html', 'while_in_flight']);
     verify(['page:/inflight-nav.html', 'while_in_flight']);
+  });
+
+  it('navigation away with a slow request in flight: its events are not sent again (one copy on the wire)', async () => {
+    faults([{ delayMs: 1500 }]);
+    const { page } = await open(tagPage('/slow-nav.html'));
+    await waitFor(() => mine().length == 1, 'the slow request');
+    await trackAndLeave(page, 'while_slow');
+    await waitAccepted(['page:/slow-nav.html', 'while_slow']);
+    await waitFor(() => mine().every((r) => r.status != null), 'every request answered');
+    const pageViews = sentEvents().filter((e) => keyOf(e) == 'page:/slow-nav.html');
+    expect(pageViews.length).toBe(1);
+    verify(['page:/slow-nav.html', 'while_slow']);
+  });
+
+  it('fetch transport, hidden then pagehide: each event is in exactly one request', async () => {
+    faults([{ delayMs: 1500 }, { delayMs: 1500 }]);
+    const { page } = await open(tagPage('/fetch-hide.html', 'data-transport="fetch"'));
+    await waitAccepted(['page:/fetch-hide.html']);
+    await page.evaluate(() => {
+      (window as any).leadbeam('track', 'hidden_then_gone');
+      Object.defineProperty(document, 'visibilityState', { configurable: true, value: 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+      location.href = '/next.html';
+    });
+    await page.waitForURL('**/next.html', { waitUntil: 'load' });
+    await waitAccepted(['hidden_then_gone']);
+    await waitFor(() => mine().every((r) => r.status != null), 'every request answered');
+    expect(sentEvents().filter((e) => e.name == 'hidden_then_gone').length).toBe(1);
+    verify(['page:/fetch-hide.html', 'hidden_then_gone']);
   });
 
   it('tab hidden, then closed: the hidden flush goes by beacon, what comes after by the close', async () => {
@@ -445,11 +476,11 @@ describe('persistence across a reload', () => {
   it('cookies always: the pending queue is stored and resent by the next page of the site', async () => {
     const back = await leaveOffline('/persist.html', 'data-cookies="always"');
     const saved = await stored();
-    expect(saved.map((s) => s.name)).toEqual(['_lb_q']);
+    expect(saved.map((s) => s.name)).toEqual([expect.stringMatching(/^_lb_q\.[\w-]{8}$/)]);
     expect(saved[0].value).toContain('left_behind');
     const page = await back.goto(tagPage('/persist-next.html', 'data-cookies="always"')).then(() => back);
     await waitAccepted(['page:/persist-next.html', 'left_behind']);
-    expect(await page.evaluate(() => localStorage.getItem('_lb_q'))).toBeNull();
+    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
     verify(['page:/persist.html', 'left_behind', 'page:/persist-next.html']);
   });
 
@@ -468,6 +499,95 @@ describe('persistence across a reload', () => {
   it('consent mode before consent: nothing stored either', async () => {
     await leaveOffline('/noconsent.html', '');
     expect(await stored()).toEqual([]);
+  });
+});
+
+describe('persistence: several tabs, the image pixel', () => {
+  // Playwright's setOffline can read as online again while a page unloads: the
+  // page's own view of the network is set here instead, per page.
+  const stored = async () => (await context.storageState()).origins.flatMap((o) => o.localStorage);
+  const OFFLINE = `Object.defineProperty(Navigator.prototype, 'onLine', { configurable: true, get: () => !window.__offline });`;
+
+  it('two tabs offline each track an event and close: the next page delivers both', async () => {
+    await context.addInitScript(OFFLINE);
+    const url = tagPage('/tabs.html', 'data-cookies="always"');
+    const tabs = [await open(url), await open(url)];
+    await waitFor(() => acceptedEvents().filter((e) => e.type == 'page').length == 2, 'both page views');
+    for (const [i, { page }] of tabs.entries())
+      await page.evaluate((name) => {
+        (window as any).__offline = true;
+        (window as any).leadbeam('track', name);
+      }, 'tab_' + i);
+    for (const { page } of tabs) await page.close();
+    expect(accepted('tab_0') || accepted('tab_1')).toBe(false);
+    const saved = await stored();
+    expect(saved.length).toBe(2);
+    await open(tagPage('/tabs-next.html', 'data-cookies="always"'));
+    await waitAccepted(['page:/tabs-next.html', 'tab_0', 'tab_1']);
+    expect(await stored()).toEqual([]);
+  });
+
+  it('image transport at unload, storage allowed: what the pixel may not deliver is kept and resent by the next page', async () => {
+    await context.addInitScript(OFFLINE);
+    const { page } = await open(tagPage('/img-unload.html', 'data-cookies="always" data-transport="image"'));
+    await waitAccepted(['page:/img-unload.html']);
+    await page.evaluate(() => {
+      (window as any).__offline = true;
+      (window as any).leadbeam('track', 'img_left');
+    });
+    await page.close();
+    expect((await stored()).some((s) => s.value.includes('img_left'))).toBe(true);
+    await open(tagPage('/img-next.html', 'data-cookies="always" data-transport="image"'));
+    await waitAccepted(['page:/img-next.html', 'img_left']);
+  });
+
+  it('image transport, endpoint answering 400: a batch is tried at most 8 times, then the next one goes', async () => {
+    collector.fault(({ body }) => (body.includes(`"site":"${site}"`) && body.includes('refused_pixel') ? { status: 400 } : undefined));
+    const { page, warnings } = await open(tagPage('/img-400.html', 'data-transport="image" data-batch-ms="10"'), { clock: true });
+    await waitAccepted(['page:/img-400.html']);
+    await lb(page, 'track', 'refused_pixel');
+    const tries = () => mine().filter((r) => r.body!.includes('refused_pixel')).length;
+    await advanceUntil(page, () => tries() >= 8, '8 tries', 5000);
+    await waitFor(() => warnings.some((w) => w.includes('dropped after 8 failed attempts')), 'the warning');
+    await page.clock.fastForward(600_000);
+    expect(tries()).toBe(8);
+    await lb(page, 'track', 'after_refused');
+    await advanceUntil(page, () => accepted('after_refused'), 'the next batch');
+  });
+});
+
+describe('an endpoint without CORS headers', () => {
+  it('stores the batch, fetch cannot read the answer: after two failures it goes once by sendBeacon, then no more retries, with one warning', async () => {
+    const { createServer } = await import('node:http');
+    const bodies: string[] = [];
+    const bare = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (req.method == 'POST') bodies.push(body);
+        res.writeHead(204).end(); // stored, but no Access-Control-Allow-Origin
+      });
+    });
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+    try {
+      const endpoint = `http://127.0.0.1:${(bare.address() as { port: number }).port}/e`;
+      const { page, warnings } = await open(tagPage('/nocors.html', '', endpoint), { clock: true });
+      const pageViews = () => bodies.filter((b) => b.includes('"type":"page"')).length;
+      await advanceUntil(page, () => pageViews() >= 3, 'fetch, fetch, beacon', 1000);
+      await waitFor(() => warnings.some((w) => w.includes('Access-Control-Allow-Origin')), 'the warning');
+      expect((await net(page)).map((n) => n.kind)).toEqual(['fetch', 'fetch', 'beacon']);
+      await page.clock.fastForward(300_000);
+      expect(pageViews()).toBe(3);
+      expect(new Set(bodies.map((b) => JSON.parse(b).events[0].id)).size).toBe(1);
+      // the next batch: one failed fetch, then the beacon
+      await lb(page, 'track', 'second');
+      await advanceUntil(page, () => bodies.filter((b) => b.includes('"second"')).length >= 2, 'fetch, beacon', 1000);
+      await page.clock.fastForward(300_000);
+      expect(bodies.filter((b) => b.includes('"second"')).length).toBe(2);
+    } finally {
+      bare.closeAllConnections();
+      await new Promise((r) => bare.close(r));
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { makeEvent, type EventType, type WireEvent } from '../../src/event';
 import { byteLength, createQueue } from '../../src/delivery/queue';
 import { createDelivery, type DeliveryOptions } from '../../src/delivery/send';
-import { maxBody, pickSender, retryAfter, viaFetch, type SendResult } from '../../src/delivery/transports';
+import { createFetch, IMAGE_ATTEMPTS, maxBody, pickSender, retryAfter, type SendResult } from '../../src/delivery/transports';
 
 const KEY = '_lb_q';
 let n = 0;
@@ -16,6 +16,13 @@ const ev = (type: EventType = 'event', extra: Partial<WireEvent> = {}): WireEven
 const page = () => ev('page', { url: 'https://a.example/' + n++ });
 const ids = (events: WireEvent[]) => events.map((e) => e.id);
 const size = (e: WireEvent) => byteLength(JSON.stringify(e));
+/** What storage holds under the queue's prefix: each page saves under its own `<prefix>.<random>` key. */
+const storedKeys = (store: Storage = localStorage) => {
+  const keys: string[] = [];
+  for (let i = 0; i < store.length; i++) if (store.key(i)!.startsWith(KEY)) keys.push(store.key(i)!);
+  return keys;
+};
+const stored = (store: Storage = localStorage) => storedKeys(store).map((k) => JSON.parse(store.getItem(k)!));
 
 let warn: MockInstance<(...args: unknown[]) => void>;
 beforeEach(() => {
@@ -102,11 +109,12 @@ describe('queue', () => {
     const events = [page(), ev()];
     events.forEach(q.push);
     q.save(true);
-    expect(JSON.parse(localStorage.getItem(KEY)!)).toEqual({ site: 'S', events });
+    expect(stored()).toEqual([{ site: 'S', events }]);
+    expect(storedKeys()[0]).toMatch(/^_lb_q\.[\w-]{8}$/);
     const next = createQueue(10, 1e6, KEY, 'S');
     next.restore(true);
     expect(next.items).toEqual(events);
-    expect(localStorage.getItem(KEY)).toBeNull();
+    expect(storedKeys()).toEqual([]);
     const third = createQueue(10, 1e6, KEY, 'S');
     third.restore(true);
     expect(third.items).toEqual([]);
@@ -138,14 +146,14 @@ describe('queue', () => {
       expect(writes.filter((w) => w.startsWith('set'))).toEqual([]);
       expect(real.length).toBe(0);
       q.save(true);
-      expect(real.getItem(KEY)).not.toBeNull();
+      expect(stored(real).length).toBe(1);
       q.save(false);
-      expect(real.getItem(KEY)).toBeNull();
+      expect(stored(real)).toEqual([]);
       // an empty queue leaves nothing behind either
       q.save(true);
       q.clear();
       q.save(true);
-      expect(real.getItem(KEY)).toBeNull();
+      expect(stored(real)).toEqual([]);
     } finally {
       vi.unstubAllGlobals();
     }
@@ -163,10 +171,58 @@ describe('queue', () => {
     // A cookieless page never accesses localStorage.
     expect(getItem).not.toHaveBeenCalled();
     getItem.mockRestore();
-    expect(localStorage.getItem(KEY)).not.toBeNull();
+    expect(stored().length).toBe(1);
     // The page that stored it erases it once storage is no longer allowed (consent withdrawn).
     q.save(false);
+    expect(stored()).toEqual([]);
+  });
+
+  it('two tabs that close offline keep both their queues; the next page takes both, de-duplicated by id', () => {
+    const [a, b, shared] = [ev(), ev(), ev()];
+    const tab1 = createQueue(10, 1e6, KEY, 'S');
+    const tab2 = createQueue(10, 1e6, KEY, 'S');
+    [a, shared].forEach(tab1.push);
+    [b, shared].forEach(tab2.push);
+    tab1.save(true);
+    tab2.save(true);
+    // an empty save of one tab erases only its own copy
+    const tab3 = createQueue(10, 1e6, KEY, 'S');
+    tab3.save(true);
+    expect(stored().length).toBe(2);
+    const next = createQueue(10, 1e6, KEY, 'S');
+    next.restore(true);
+    expect(ids(next.items).sort()).toEqual(ids([a, shared, b]).sort());
+    expect(storedKeys()).toEqual([]);
+  });
+
+  it('a copy saved by an older version (the bare prefix key) is taken over too', () => {
+    const a = ev();
+    localStorage.setItem(KEY, JSON.stringify({ site: 'S', events: [a] }));
+    const q = createQueue(10, 1e6, KEY, 'S');
+    q.restore(true);
+    expect(q.items).toEqual([a]);
     expect(localStorage.getItem(KEY)).toBeNull();
+  });
+
+  it('after a save, what is delivered is removed from the stored copy too (a hidden tab that lives on resends nothing)', () => {
+    const q = createQueue(10, 1e6, KEY, 'S');
+    const [a, b] = [ev(), ev()];
+    [a, b].forEach(q.push);
+    q.save(true);
+    q.remove([a]);
+    expect(stored()).toEqual([{ site: 'S', events: [b] }]);
+    q.remove([b]);
+    expect(stored()).toEqual([]);
+  });
+
+  it("another site's saved events on the same origin are left for it", () => {
+    const other = createQueue(10, 1e6, KEY, 'OTHER');
+    other.push(ev());
+    other.save(true);
+    const q = createQueue(10, 1e6, KEY, 'S');
+    q.restore(true);
+    expect(q.items).toEqual([]);
+    expect(stored().length).toBe(1);
   });
 
   it('another site, junk or a broken storage is ignored without throwing', () => {
@@ -261,7 +317,7 @@ describe('send loop: batching', () => {
     t.d.push(p, true);
     await tick();
     expect(t.calls.length).toBe(1);
-    expect(t.calls[0].body).toEqual({ v: 1, site: 'S', events: [p] });
+    expect(t.calls[0].body).toEqual({ v: 1, site: 'S', sent: Date.now(), events: [p] });
     const [a, b] = [ev(), ev()];
     t.d.push(a);
     await tick(500);
@@ -598,14 +654,141 @@ describe('send loop: unload', () => {
     expect(t.queue.items).toEqual([]);
   });
 
-  it('a request still in flight is sent again by the unload transport (duplicates are fine, loss is not)', async () => {
+  it('a request still in flight is not sent again at unload (one copy on the wire); if it fails, it is retried', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const t = setup();
+    let fail!: (v: boolean) => void;
+    t.answers.push(new Promise<boolean>((r) => (fail = r)));
+    const p = page();
+    t.d.push(p, true);
+    await tick();
+    const a = ev();
+    t.d.push(a);
+    t.d.flush(true);
+    expect(t.calls.map((c) => ids(c.body.events))).toEqual([[p.id], [a.id]]);
+    expect(t.queue.items).toEqual([p]);
+    fail(false);
+    await tick(10);
+    expect(t.sent()).toEqual([p.id, a.id, p.id]);
+    expect(t.queue.items).toEqual([]);
+  });
+
+  it('leave(): a request that fails while the page unloads (Chromium rejects keepalive fetches then) is not resent; resume() sends it', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const t = setup();
+    let fail!: (v: boolean) => void;
+    t.answers.push(new Promise<boolean>((r) => (fail = r)));
+    const p = page();
+    t.d.push(p, true);
+    await tick();
+    t.d.leave();
+    t.d.flush(true); // pagehide
+    fail(false);
+    await tick(5000);
+    t.d.flush(true); // the visibilitychange that follows
+    expect(t.sent()).toEqual([p.id]);
+    expect(t.queue.items).toEqual([p]); // still there for the stored copy
+    t.d.resume(); // back from the bfcache
+    await tick();
+    expect(t.sent()).toEqual([p.id, p.id]);
+    expect(t.queue.items).toEqual([]);
+  });
+
+  it('a request open for 3 s or more at unload counts as hung: its events go again by the unload transport', async () => {
     const t = setup();
     t.answers.push(new Promise<boolean>(() => {}));
     const p = page();
     t.d.push(p, true);
-    await tick();
+    await tick(2999);
+    t.d.flush(true);
+    expect(t.sent()).toEqual([p.id]);
+    await tick(1);
     t.d.flush(true);
     expect(t.sent()).toEqual([p.id, p.id]);
+    expect(t.calls[1].unloading).toBe(true);
+    expect(t.queue.items).toEqual([]);
+  });
+
+  it('hidden, then pagehide: a batch whose unload request is still open leaves once, not twice', async () => {
+    const t = setup();
+    let release!: (v: boolean) => void;
+    // a keepalive fetch at unload answers later, or never
+    t.answers.push(new Promise<boolean>((r) => (release = r)));
+    const [p, a] = [page(), ev()];
+    t.queue.push(p);
+    t.queue.push(a);
+    t.d.flush(true); // visibilitychange → hidden
+    t.d.flush(true); // pagehide
+    t.d.flush(); // and any flush meanwhile
+    await tick(5000);
+    expect(t.sent()).toEqual(ids([p, a]));
+    release(true);
+    await tick();
+    expect(t.queue.items).toEqual([]);
+  });
+
+  it('a flush during a retry wait sends the waiting batch once, by the unload transport, and the retry timer sends nothing again', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const t = setup();
+    t.answers.push(false);
+    const p = page();
+    t.d.push(p, true);
+    await tick();
+    t.d.flush();
+    t.d.flush(true);
+    await tick(60_000);
+    expect(t.sent()).toEqual([p.id, p.id]);
+    expect(t.calls[1].unloading).toBe(true);
+  });
+
+  it('the dropped count rides on one request at a time: never reported twice, never lost when that request fails', async () => {
+    const t = setup({}, 2);
+    let fail!: (v: boolean) => void;
+    t.answers.push(new Promise<boolean>((r) => (fail = r)));
+    [ev(), ev(), ev()].forEach((e) => t.queue.push(e)); // one dropped
+    t.d.flush();
+    await tick();
+    expect(t.calls[0].body.dropped).toBe(1);
+    t.queue.push(ev());
+    t.queue.push(ev()); // the bound drops more while the first request is open
+    const more = t.queue.dropped;
+    expect(more).toBeGreaterThan(0);
+    t.d.flush(true);
+    // the unload request reports only the drops since, not the 1 already on the wire
+    expect(t.calls[1].body.dropped).toBe(more);
+    fail(false);
+    await tick();
+    // the failed request gives its count back for the retry
+    expect(t.queue.dropped).toBe(1);
+  });
+
+  it('every attempt carries `sent`, the client time of that attempt', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const t = setup();
+    t.answers.push(false);
+    t.d.push(page(), true);
+    await tick();
+    const first = t.calls[0].body.sent;
+    expect(first).toBe(Date.now());
+    await tick(500);
+    expect(t.calls[1].body.sent).toBe(first + 500);
+  });
+
+  it('maxAttempts (the image pixel): a batch that fails that often in a row is dropped with one warning; the next one goes', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const t = setup({ maxAttempts: IMAGE_ATTEMPTS });
+    for (let i = 0; i < 30; i++) t.answers.push(false);
+    const p = page();
+    t.d.push(p, true);
+    await tick(1000);
+    expect(t.sent()).toEqual(Array(IMAGE_ATTEMPTS).fill(p.id));
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toContain('dropped after 8 failed attempts');
+    t.answers.length = 0;
+    const next = page();
+    t.d.push(next, true);
+    await tick();
+    expect(t.sent().slice(-1)).toEqual([next.id]);
     expect(t.queue.items).toEqual([]);
   });
 
@@ -658,6 +841,7 @@ describe('transports', () => {
   it('fetch: POST, keepalive, no credentials, text/plain body; status decides', async () => {
     const fetch = vi.fn(async (_u: string, _i: RequestInit) => response(204));
     vi.stubGlobal('fetch', fetch);
+    const viaFetch = createFetch();
     expect(await viaFetch('https://c.example/e', '{"v":1}')).toBe(true);
     expect(fetch).toHaveBeenCalledWith('https://c.example/e', { method: 'POST', body: '{"v":1}', keepalive: true, credentials: 'omit' });
     const answer = async (status: number, headers?: Record<string, string>) => {
@@ -673,9 +857,56 @@ describe('transports', () => {
     expect(await answer(400)).toBe('drop');
     expect(await answer(404)).toBe('drop');
     expect(await answer(413)).toBe('drop');
+    // a network failure is a failure to retry, not a rejection
     fetch.mockRejectedValueOnce(new TypeError('Failed to fetch'));
-    await expect(viaFetch('https://c.example/e', '{}')).rejects.toThrow();
+    expect(await viaFetch('https://c.example/e', '{}')).toBe(false);
     vi.unstubAllGlobals();
+  });
+
+  it('fetch, endpoint without CORS headers: after two TypeErrors in a row while online the batch goes once by sendBeacon, with one warning naming the fix', async () => {
+    const beacon = vi.fn(() => true);
+    Object.defineProperty(navigator, 'sendBeacon', { configurable: true, value: beacon });
+    const fetch = vi.fn(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    vi.stubGlobal('fetch', fetch);
+    try {
+      const viaFetch = createFetch();
+      expect(await viaFetch('https://c.example/e', 'a')).toBe(false);
+      expect(beacon).not.toHaveBeenCalled();
+      expect(await viaFetch('https://c.example/e', 'a')).toBe(true);
+      expect(beacon).toHaveBeenCalledWith('https://c.example/e', 'a');
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toContain('Access-Control-Allow-Origin');
+      // once seen on this page, the next batch needs one failure, not two
+      expect(await viaFetch('https://c.example/e', 'b')).toBe(true);
+      expect(beacon).toHaveBeenCalledTimes(2);
+      expect(fetch).toHaveBeenCalledTimes(3);
+      // a refused beacon (quota) is a failure: retried later, never counted as delivered
+      beacon.mockReturnValueOnce(false);
+      expect(await viaFetch('https://c.example/e', 'c')).toBe(false);
+    } finally {
+      delete (navigator as { sendBeacon?: unknown }).sendBeacon;
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('fetch: TypeErrors while the browser says it is offline never hand the batch to the beacon', async () => {
+    const beacon = vi.fn(() => true);
+    Object.defineProperty(navigator, 'sendBeacon', { configurable: true, value: beacon });
+    const onLine = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    vi.stubGlobal('fetch', async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    try {
+      const viaFetch = createFetch();
+      for (let i = 0; i < 5; i++) expect(await viaFetch('https://c.example/e', 'a')).toBe(false);
+      expect(beacon).not.toHaveBeenCalled();
+    } finally {
+      onLine.mockRestore();
+      delete (navigator as { sendBeacon?: unknown }).sendBeacon;
+      vi.unstubAllGlobals();
+    }
   });
 
   it('beacon: sendBeacon with a string body; refused → fetch keepalive', async () => {
@@ -714,7 +945,6 @@ describe('transports', () => {
       expect(beacon).not.toHaveBeenCalled();
       expect(send('https://c.example/e', 'x', true)).toBe(true);
       expect(beacon).toHaveBeenCalledTimes(1);
-      expect(pickSender('fetch')).toBe(viaFetch);
       // a page that broke fetch: the live page falls back to the beacon
       fetch.mockImplementation(() => {
         throw new TypeError('fetch replaced');
