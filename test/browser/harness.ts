@@ -10,9 +10,11 @@ import type { AddressInfo } from 'node:net';
 export const ROOT = resolve(__dirname, '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+/** `ignoreDefaultArgs` e.g. `['--disable-back-forward-cache']`, which Playwright passes by default. */
+export function launchBrowser(extraArgs: string[] = [], ignoreDefaultArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
+    ignoreDefaultArgs,
     args: [
       '--no-sandbox',
       '--disable-gpu',
