@@ -1,7 +1,7 @@
 // `npm run examples`: the reference collector plus a static server for the
 // example pages, on loopback. Open the printed URLs and watch events arrive here.
-// (npm run examples builds first; examples/react and examples/next-ssr need a
-// React or Next.js app to run in, see their files.)
+// (npm run examples builds first; examples/react needs a React app to run in,
+// examples/next-ssr runs with `npx next build examples/next-ssr && npx next start examples/next-ssr`.)
 
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';

@@ -4,23 +4,30 @@ import { guard } from './log';
 
 /**
  * Calls onRoute after history.pushState/replaceState, popstate and (with hash
- * routing) hashchange. The history methods are wrapped, not replaced: a router
+ * routing) hashchange; `replaced` is true when only replaceState ran (routers
+ * use it for redirects, but also for scroll positions and search-as-you-type
+ * queries: the tracker counts it only when the path changes).
+ * The history methods are wrapped, not replaced: a router
  * that wrapped them before us is still called, one that wraps after us still
  * reaches us, and stop() restores them only if nobody wrapped them since.
  */
-export function watchRoutes(onRoute: () => void, hashRouting: boolean): () => void {
+export function watchRoutes(onRoute: (replaced?: boolean) => void, hashRouting: boolean): () => void {
   const history = win!.history;
-  // Deferred so the router has updated the title, and a burst of calls makes one page view.
+  // Deferred so the router has updated the title, and a burst of calls makes one page view:
+  // vue-router's push is replaceState(current URL, scroll) + pushState(new URL), one navigation.
   let pending: ReturnType<typeof setTimeout> | 0 = 0;
-  const changed = () => {
-    if (!pending) pending = setTimeout(guard(() => ((pending = 0), onRoute())), 0);
+  let replaced: boolean | undefined;
+  const changed = (replace?: boolean) => {
+    replaced = pending ? replaced && replace : replace;
+    if (!pending) pending = setTimeout(guard(() => ((pending = 0), onRoute(replaced))), 0);
   };
+  const navigated = () => changed();
   const restore = (['pushState', 'replaceState'] as const).map((name) => {
     const original = history[name];
     if (typeof original != 'function') return () => {};
     const wrapped = function (this: History, ...args: Parameters<History['pushState']>) {
       const result = original.apply(this, args);
-      changed();
+      changed(name == 'replaceState');
       return result;
     };
     history[name] = wrapped;
@@ -28,8 +35,8 @@ export function watchRoutes(onRoute: () => void, hashRouting: boolean): () => vo
       if (history[name] === wrapped) history[name] = original;
     };
   });
-  const stopPop = listen(win, 'popstate', changed);
-  const stopHash = hashRouting ? listen(win, 'hashchange', changed) : () => {};
+  const stopPop = listen(win, 'popstate', navigated);
+  const stopHash = hashRouting ? listen(win, 'hashchange', navigated) : () => {};
   return () => {
     clearTimeout(pending as number);
     restore.forEach((r) => r());

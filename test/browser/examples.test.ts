@@ -59,46 +59,8 @@ const CSP_CONNECT: Record<string, (c: Collector) => string> = {
   datalayer: () => `'none'`,
 };
 
-// examples/react runs in the browser on a minimal client renderer with React's
-// order of work (render, then effects; onClick → click listener), since React
-// itself is not installed. examples-ssr.test.ts covers the server side.
-const FAKE_REACT_DOM = `
-const contexts = new Map();
-const effects = [];
-export const Fragment = Symbol.for('react.fragment');
-export function createContext(defaultValue) {
-  const context = { defaultValue };
-  context.Provider = function Provider(props) { return props.children; };
-  context.Provider.context = context;
-  return context;
-}
-export const useContext = (context) => (contexts.has(context) ? contexts.get(context) : context.defaultValue);
-export const useEffect = (effect) => void effects.push(effect);
-export const useMemo = (factory) => factory();
-export const jsx = (type, props) => ({ type, props });
-export const jsxs = jsx;
-function mount(node, parent) {
-  if (node == null || typeof node == 'boolean') return;
-  if (Array.isArray(node)) return node.forEach((n) => mount(n, parent));
-  if (typeof node != 'object') return parent.append(String(node));
-  const { type, props } = node;
-  if (type === Fragment) return mount(props.children, parent);
-  if (typeof type == 'function') {
-    if (!type.context) return mount(type(props), parent);
-    contexts.set(type.context, props.value);
-    return mount(props.children, parent);
-  }
-  const el = document.createElement(type);
-  for (const [k, v] of Object.entries(props)) {
-    if (k == 'children' || v == null) continue;
-    if (/^on[A-Z]/.test(k)) el.addEventListener(k.slice(2).toLowerCase(), v);
-    else el.setAttribute(k == 'className' ? 'class' : k, v);
-  }
-  mount(props.children, el);
-  parent.append(el);
-}
-export const createRoot = (container) => ({ render(node) { mount(node, container); effects.splice(0).forEach((e) => e()); } });
-`;
+// examples/react runs on the real React 19 (react-dom/client), bundled here with esbuild
+// as an app would bundle it; examples-ssr.test.ts covers the server side.
 let reactBundle = '';
 async function bundleReactExample(): Promise<void> {
   const out = await build({
@@ -114,12 +76,11 @@ async function bundleReactExample(): Promise<void> {
     jsx: 'automatic',
     write: false,
     logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"' },
     plugins: [
       {
-        name: 'fake-react',
+        name: 'leadbeam-from-repo',
         setup(b) {
-          b.onResolve({ filter: /^react(-dom\/client|\/jsx-runtime)?$/ }, () => ({ path: 'react', namespace: 'fake' }));
-          b.onLoad({ filter: /.*/, namespace: 'fake' }, () => ({ contents: FAKE_REACT_DOM, loader: 'js' }));
           b.onResolve({ filter: /^leadbeam$/ }, () => ({ path: join(ROOT, 'dist/leadbeam.mjs') }));
         },
       },
