@@ -3,7 +3,7 @@ import { mayStore, sendState, DROP, SEND, type ConsentInput } from './consent';
 import { createCookies } from './cookies';
 import { createQueue } from './delivery/queue';
 import { createDelivery } from './delivery/send';
-import { IMAGE_ATTEMPTS, maxBody, pickSender } from './delivery/transports';
+import { IMAGE_ATTEMPTS, maxBody, pickSender, sendBeacon } from './delivery/transports';
 import { emailDomain } from './email-domain';
 import { doc, listen, nav, win } from './env';
 import { makeEvent, type EventType, type WireEvent } from './event';
@@ -91,6 +91,7 @@ export function createTracker(options: Options): Tracker {
     send: pickSender(o.transport),
     maxBody: maxBody(o.transport),
     maxAttempts: o.transport == 'image' ? IMAGE_ATTEMPTS : Infinity,
+    noCors: typeof o.transport == 'string' && o.transport != 'image' ? sendBeacon : undefined,
     batchMs: o.batchMs,
     batchSize: o.batchSize,
     // Not after destroy(): a request still in flight then must not schedule retries.

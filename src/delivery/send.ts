@@ -20,6 +20,16 @@ export interface DeliveryOptions {
    * image pixel, which sees neither.
    */
   maxAttempts: number;
+  /**
+   * For fetch-based transports: `fetch` rejects with the same TypeError when the
+   * network fails and when the endpoint stored the batch but sent no CORS header
+   * (its answer hidden); retrying the latter would resend it every minute. Told
+   * apart by behaviour: after two rejections in a row while the browser says it is
+   * online and the page is not unloading (one, once it happened on this page), the
+   * batch is handed once to this function (sendBeacon, which needs no CORS answer)
+   * and counts as delivered if it takes it.
+   */
+  noCors?: (url: string, body: string) => boolean;
   /** May anything be sent now (consent)? */
   canSend(): boolean;
   /** Adds what is known only at send time (visitor/session ids), once per request. */
@@ -69,6 +79,8 @@ export function createDelivery(queue: Queue, o: DeliveryOptions): Delivery {
    */
   const inFlight = new Map<WireEvent, number>();
   let leaving = false;
+  let rejections = 0;
+  let rejectLimit = 2;
 
   /** May a request go out at all? Not while offline (the `online` event resumes), nor without consent. */
   const ready = () => !(nav && nav.onLine === false) && o.canSend();
@@ -117,15 +129,23 @@ export function createDelivery(queue: Queue, o: DeliveryOptions): Delivery {
     const [, body, settle] = nextChunk(items);
     let timeout: Timer = 0;
     busy = true;
-    // Settles once: the transport's answer (a throw or rejection counts as false), or false after TIMEOUT_MS.
+    // Settles once: the transport's answer (a throw or rejection counts as false, marked), or false after TIMEOUT_MS.
     Promise.race([
       new Promise<false>((resolve) => (timeout = setTimeout(resolve, TIMEOUT_MS, false))),
       Promise.resolve().then(() => o.send(o.url, body)),
     ])
-      .catch(() => false)
+      .catch(() => -1)
       .then(
-        guard((result: SendResult) => {
+        guard((answer: SendResult | -1) => {
           clearTimeout(timeout as number);
+          let result = answer as SendResult;
+          if (answer !== -1) rejections = 0;
+          else if (o.noCors && !leaving && ready() && ++rejections >= rejectLimit && o.noCors(o.url, body)) {
+            warn('no readable answer from the endpoint: it must send Access-Control-Allow-Origin (sent by sendBeacon instead)', o.url);
+            rejections = 0;
+            rejectLimit = 1;
+            result = true;
+          } else result = false;
           const giveUp = result !== true && result != 'drop' && attempt + 1 >= o.maxAttempts;
           if (result === true || result == 'drop' || giveUp) {
             if (result != true) warn(giveUp ? 'batch dropped after ' + (attempt + 1) + ' failed attempts' : 'the endpoint refused a batch (4xx); dropped');

@@ -502,6 +502,46 @@ describe('persistence across a reload', () => {
   });
 });
 
+describe('one copy on the wire, per transport', () => {
+  it('image: a slow endpoint, a flush while a pixel is open, then hidden: every event id is in exactly one request', async () => {
+    collector.fault(({ body }) => (body.includes(`"site":"${site}"`) ? { delayMs: 800 } : undefined));
+    const { page } = await open(tagPage('/once-image.html', 'data-transport="image" data-cookies="never"'));
+    await waitFor(() => mine().length == 1, 'the page view request');
+    await page.evaluate(() => {
+      (window as any).leadbeam('track', 'pending_at_hide');
+      (window as any).leadbeam('flush');
+      Object.defineProperty(document, 'visibilityState', { configurable: true, value: 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await waitAccepted(['page:/once-image.html', 'pending_at_hide']);
+    await waitFor(() => mine().every((r) => r.status != null), 'every request answered');
+    const copies = new Map<string, number>();
+    for (const e of sentEvents()) copies.set(e.id, (copies.get(e.id) || 0) + 1);
+    expect([...copies.values()].every((n) => n == 1), JSON.stringify([...copies])).toBe(true);
+  });
+
+  // The pixel is left out of the unload case: an image cannot outlive its page (README, "image at unload").
+  for (const transport of ['auto', 'fetch', 'beacon'])
+    it(`${transport}: a slow endpoint, then hidden, then pagehide: every event id is in exactly one request`, async () => {
+      collector.fault(({ body }) => (body.includes(`"site":"${site}"`) ? { delayMs: 800 } : undefined));
+      const { page } = await open(tagPage('/once-' + transport + '.html', `data-transport="${transport}" data-cookies="never"`));
+      await waitFor(() => mine().length == 1, 'the page view request');
+      await page.evaluate(() => {
+        (window as any).leadbeam('track', 'pending_at_hide');
+        Object.defineProperty(document, 'visibilityState', { configurable: true, value: 'hidden' });
+        document.dispatchEvent(new Event('visibilitychange'));
+        (window as any).leadbeam('track', 'after_hide');
+        location.href = '/next.html';
+      });
+      await page.waitForURL('**/next.html', { waitUntil: 'load' });
+      await waitAccepted(['page:/once-' + transport + '.html', 'pending_at_hide', 'after_hide']);
+      await waitFor(() => mine().every((r) => r.status != null), 'every request answered');
+      const copies = new Map<string, number>();
+      for (const e of sentEvents()) copies.set(e.id, (copies.get(e.id) || 0) + 1);
+      expect([...copies.values()].every((n) => n == 1), JSON.stringify([...copies])).toBe(true);
+    });
+});
+
 describe('persistence: several tabs, the image pixel', () => {
   // Playwright's setOffline can read as online again while a page unloads: the
   // page's own view of the network is set here instead, per page.
