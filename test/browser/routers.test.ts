@@ -140,6 +140,26 @@ async function checkpoint(n: number): Promise<void> {
   await waitFor(() => named('checkpoint').some((e) => e.props!.n == n), `checkpoint ${n}`);
 }
 
+describe('plain history API, hashRouting', () => {
+  it('with hashRouting the route path lives in the hash: replaceState to #/search?q=… is none, to #/pricing one', async () => {
+    server.page(
+      '/hash.html',
+      `<!doctype html><title>hash</title><script type="module">
+        import { createTracker } from '/dist/leadbeam.mjs';
+        window.app = { tracker: createTracker({ site: '${site}', endpoint: '${collector.url}', hashRouting: true }) };
+      </script>`,
+    );
+    await page.goto(server.url + '/hash.html#/search');
+    await waitFor(() => pageUrls().length == 1, 'landing page view');
+    for (const q of ['a', 'ac']) await page.evaluate((q) => history.replaceState(null, '', '#/search?q=' + q), q);
+    await checkpoint(1);
+    expect(events().filter((e) => e.type == 'page').map((e) => new URL(e.url!).hash)).toEqual(['#/search']);
+    await page.evaluate(() => history.replaceState(null, '', '#/pricing'));
+    await waitFor(() => pageUrls().length == 2, 'redirect page view');
+    expect(events().filter((e) => e.type == 'page').map((e) => new URL(e.url!).hash)).toEqual(['#/search', '#/pricing']);
+  });
+});
+
 describe('vue-router 4 (Vue 3)', () => {
   const open = async (path: string) => {
     await page.goto(server.url + '/vue' + path);
