@@ -7,10 +7,15 @@ export type WatchFormsOptions = EmailDomainOptions;
 
 // Text-like types whose label may say "e-mail"; never password, hidden, …
 const TEXT = /^(text|search|url|tel)$/;
-// "Says e-mail" in the languages of leadbeam's markets: e-mail, E-Mail-Adresse,
-// emailadres, correo, courriel, adresse électronique, e-post, e-posta.
-const HINT = /mail|correo|courriel|adres|e-?post/i;
+// "Says e-mail" in EN, DE, NL, FR, ES, IT and the Nordic languages: e-mail, e_mail,
+// E-Mail-Adresse, Mailadresse, emailadres, courriel, adresse électronique, correo,
+// posta elettronica, e-post(a), sähköposti. Never a postal address or phone field:
+// "address", "Adresse", "adres", "mailing address" (and Salesforce's MailingStreet),
+// "code postal", "correo postal" do not match. Literals only: no backtracking.
+const HINT = /mail(?!ing)|\be-?post|correo(?! postal)|courriel|adresse.?[ée]lectronique|posta elettronica|s[äa]hk[öo]posti/i;
 const IGNORE = '[data-leadbeam-ignore]';
+/** `el` or an ancestor is marked ignored, also across open shadow roots (closest() stops at a root). */
+const ignored = (el?: Element): boolean => !!el && (!!el.closest(IGNORE) || ignored((el.getRootNode() as ShadowRoot).host));
 // `submit` plus two composed events that precede every user-made submit (the
 // user focuses a field to type, or clicks the button): they reveal the open
 // shadow roots whose `submit` never reaches document.
@@ -41,17 +46,24 @@ export function watchForms(onDomain: (domain: string) => void, opts?: WatchForms
       }
       const form = e.target as HTMLFormElement;
       const found = new Set<string>();
-      if (form.closest(IGNORE)) return;
-      for (const el of form.elements as unknown as HTMLInputElement[]) {
+      if (ignored(form)) return;
+      // A form-associated custom element is listed itself, not the <input> in
+      // its shadow root: look inside when that root is open (one level).
+      const fields = [].flatMap.call(form.elements, (f: Element) =>
+        f.shadowRoot ? [].slice.call(f.shadowRoot.querySelectorAll('input')) : f,
+      ) as HTMLInputElement[];
+      for (const el of fields) {
         // The type is checked before the value is touched: password, hidden and
         // ignored fields are never read.
-        const t = el.localName == 'input' && !el.closest(IGNORE) && el.type;
+        const t = el.localName == 'input' && !ignored(el) && el.type;
         let v, d;
         if (
           t &&
           (t == 'email' ||
             (TEXT.test(t) &&
-              // test() reads the (nested) array as one comma-joined string.
+              // test() reads the (nested) array as one comma-joined string. HINT
+              // is linear (literals), so even a label around a whole page costs
+              // one pass over its text.
               HINT.test([
                 el.name,
                 el.id,

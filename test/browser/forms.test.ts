@@ -232,6 +232,41 @@ describe('open shadow roots', () => {
     await expectRecorded(['nested-shadow.nl']);
   });
 
+  it('a shadow-root form whose host is inside a data-leadbeam-ignore container: nothing read, nothing sent', async () => {
+    await page.fill('#ignshadow input', 'jan@ignored-shadow.nl');
+    // The spy goes on after fill() (Playwright reads the value while typing).
+    await page.evaluate(() => {
+      window.__reads = [];
+      const input = document.getElementById('ignshadow')!.shadowRoot!.querySelector('input')!;
+      const d = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!;
+      Object.defineProperty(input, 'value', {
+        configurable: true,
+        get() {
+          window.__reads.push('ignshadow');
+          return d.get!.call(this);
+        },
+      });
+    });
+    await page.click('#ignshadow button');
+    await waitFor(() => page.evaluate(() => window.__shadowSubmits), 'the shadow submit');
+    expect(await domains()).toEqual([]);
+    expect(await page.evaluate(() => window.__reads)).toEqual([]);
+    await expectNothingElseSent();
+  });
+
+  it('an e-mail <input> in the open shadow root of a form-associated custom element', async () => {
+    // form.elements lists the custom element itself, not the input inside it.
+    expect(await page.evaluate(() => [...(document.getElementById('face') as HTMLFormElement).elements].map((e) => e.localName))).toEqual([
+      'lb-email-field',
+      'button',
+    ]);
+    await page.fill('#face lb-email-field input', 'jan@face-field.nl');
+    await page.click('#face button');
+    await waitFor(submits, 'the submit');
+    expect(await domains()).toEqual(['face-field.nl']);
+    await expectRecorded(['face-field.nl']);
+  });
+
   it('a shadow-root form added after load', async () => {
     await page.evaluate(() => document.body.append(document.createElement('lb-signup')));
     const late = page.locator('lb-signup').last();
@@ -255,6 +290,16 @@ describe('what is never read or sent', () => {
     expect(await page.evaluate(() => window.__reads)).toContain('secret/password/email');
     await expectNothingElseSent(['acme.nl']);
     expect(recorded.join()).not.toMatch(/secret/);
+  });
+
+  it('postal-address, street, city and phone fields (EN/DE/NL/FR): their value getter is never called', async () => {
+    await spyValues('#postal input');
+    await page.click('#postal button');
+    await waitFor(submits, 'the submit');
+    // Only the field labelled "Mailadresse" is read.
+    expect(await page.evaluate(() => window.__reads)).toEqual(['postal/text/kontakt']);
+    expect(await domains()).toEqual(['real-mail.nl']);
+    await expectRecorded(['real-mail.nl']);
   });
 
   it('a form with data-leadbeam-ignore: nothing read, nothing sent', async () => {

@@ -78,6 +78,13 @@ describe('which fields count as e-mail fields', () => {
     ['type=tel with hint', '<input type=tel name=email value="jan@acme.nl">'],
     ['type=url with hint', '<input type=url name=email value="jan@acme.nl">'],
     ['unknown type (reads as text) with hint', '<input type=foo name=email value="jan@acme.nl">'],
+    ['name e_mail', '<input name=e_mail value="jan@acme.nl">'],
+    ['label Mailadresse', '<label>Mailadresse <input name=x value="jan@acme.nl"></label>'],
+    ['placeholder adresse e-mail', '<input name=x placeholder="Votre adresse e-mail" value="jan@acme.nl">'],
+    ['label correo electrónico', '<label>Correo electrónico <input name=x value="jan@acme.nl"></label>'],
+    ['label posta elettronica', '<label>Posta elettronica <input name=x value="jan@acme.nl"></label>'],
+    ['label e-posta', '<label>E-posta adresi <input name=x value="jan@acme.nl"></label>'],
+    ['label sähköposti', '<label>Sähköposti <input name=x value="jan@acme.nl"></label>'],
   ])('%s', (_, html) => {
     expect(capture(html)).toEqual(['acme.nl']);
   });
@@ -124,6 +131,49 @@ describe('what is never read', () => {
         '<input id=cb type=checkbox name=email value="jan@box.nl" checked>' +
         '<input id=ok type=email value="jan@acme.nl">',
     );
+    for (const el of f.querySelectorAll('input')) spy(el, reads);
+    submit(f);
+    expect(got).toEqual(['acme.nl']);
+    expect(reads.filter((r) => r.endsWith('.value'))).toEqual(['ok.value']);
+  });
+
+  // Each field holds an address, so reading it would also send a domain.
+  it.each([
+    [
+      'EN',
+      '<label>Address <input id=a1 name=address autocomplete=street-address value="jan@en-address.nl"></label>' +
+        '<label>Mailing address <input id=a2 name=mailing_address value="jan@en-mailing.nl"></label>' +
+        '<input id=a3 name=MailingStreet placeholder="Street" value="jan@en-street.nl">' +
+        '<input id=a4 name=city placeholder="City" autocomplete=address-level2 value="jan@en-city.nl">' +
+        '<input id=a5 type=tel name=phone placeholder="Phone" autocomplete=tel value="jan@en-phone.nl">',
+    ],
+    [
+      'DE',
+      '<label>Adresse <input id=d1 name=adresse value="jan@de-adresse.nl"></label>' +
+        '<label>Postanschrift <input id=d2 name=postanschrift value="jan@de-post.nl"></label>' +
+        '<input id=d3 name=strasse placeholder="Straße und Hausnummer" value="jan@de-strasse.nl">' +
+        '<input id=d4 name=ort placeholder="Stadt / Ort" value="jan@de-ort.nl">' +
+        '<input id=d5 type=tel name=telefon placeholder="Telefon" value="jan@de-telefon.nl">',
+    ],
+    [
+      'NL',
+      '<label>Adres <input id=n1 name=adres value="jan@nl-adres.nl"></label>' +
+        '<input id=n2 name=straat placeholder="Straat en huisnummer" value="jan@nl-straat.nl">' +
+        '<input id=n3 name=woonplaats placeholder="Woonplaats" value="jan@nl-plaats.nl">' +
+        '<input id=n4 name=postcode placeholder="Postcode" value="jan@nl-postcode.nl">' +
+        '<input id=n5 type=tel name=telefoon placeholder="Telefoonnummer" value="jan@nl-telefoon.nl">',
+    ],
+    [
+      'FR',
+      '<label>Adresse postale <input id=f1 name=adresse_postale value="jan@fr-adresse.nl"></label>' +
+        '<input id=f2 name=rue placeholder="Rue" value="jan@fr-rue.nl">' +
+        '<input id=f3 name=ville placeholder="Ville" value="jan@fr-ville.nl">' +
+        '<input id=f4 name=codepostal placeholder="Code postal" value="jan@fr-cp.nl">' +
+        '<input id=f5 type=tel name=telephone placeholder="Téléphone" value="jan@fr-tel.nl">',
+    ],
+  ])('postal-address, street, city and phone fields (%s): their value is never read', (_, html) => {
+    const reads: string[] = [];
+    const f = form(html + '<input id=ok type=email value="jan@acme.nl">');
     for (const el of f.querySelectorAll('input')) spy(el, reads);
     submit(f);
     expect(got).toEqual(['acme.nl']);
@@ -299,6 +349,18 @@ describe('open shadow roots', () => {
     inner.querySelector('button')!.click();
     outer.querySelector('button')!.click();
     expect(got).toEqual(['inner.nl', 'outer.nl']);
+  });
+
+  it('a shadow-root form whose host is inside an ignored container: nothing read (closest() stops at the root)', () => {
+    const reads: string[] = [];
+    document.body.insertAdjacentHTML('beforeend', '<div data-leadbeam-ignore><section></section></div>');
+    const root = component('<form><input id=s1 type=email value="jan@acme.nl"><input id=s2 name=email value="jan@beta.nl"></form>', document.querySelector('section')!);
+    for (const el of root.querySelectorAll('input')) spy(el, reads);
+    root.querySelector('input')!.focus();
+    // (A plain submit event: happy-dom's requestSubmit() reads every value itself.)
+    submit(root.querySelector('form')!);
+    expect(got).toEqual([]);
+    expect(reads.filter((r) => r.endsWith('.value'))).toEqual([]);
   });
 
   it('stop() also unhooks the shadow roots', () => {
