@@ -17,11 +17,10 @@ export function scrubText(text: string, max: number): string {
   let from = 0;
   let i = 0;
   const n = text.length;
-  // Char codes, not a regex per character: this runs on every character.
-  // Past the end (NaN) counts as a separator.
-  const sep = (j: number, c = text.charCodeAt(j)) =>
-    c > 127 ? /\s/.test(text[j]) : !(c != 32 && (c < 9 || c > 13) && '/?#&=:;@'.indexOf(text[j]) < 0);
-  const letter = (j: number, c = text.charCodeAt(j)) => ((c | 32) > 96 && (c | 32) < 123) || (c > 127 && !sep(j));
+  // One character at a time (a one-character test cannot backtrack); past the
+  // end, charAt() gives '': a separator, not a letter.
+  const sep = (j: number) => !/[^\s/?#&=:;@]/.test(text.charAt(j));
+  const letter = (j: number) => /[a-z]|[^\0-\x7f\s]/i.test(text.charAt(j));
   // Scans the run from `s` to the next separator: its end `e`, where an
   // address whose domain starts at `s` ends (`a`), and where one ends whose
   // `%40` lies in the run (`b`); 0 = none. Letters after a dot are skipped,
@@ -32,7 +31,7 @@ export function scrubText(text: string, max: number): string {
     let a = 0;
     let b = 0;
     while (!sep(e)) {
-      if (text[e] == '%' && !k && e > s && text.startsWith('%40', e)) k = e;
+      if (!k && e > s && text.startsWith('%40', e)) k = e;
       if (text[e] == '.' && letter(e + 1) && letter(e + 2)) {
         const d = e++;
         while (letter(e)) e++;
@@ -56,8 +55,7 @@ export function scrubText(text: string, max: number): string {
 }
 
 export function scrubUrl(href: string, strip: string[], keepHash?: boolean): string {
-  const h = href.indexOf('#');
-  if (!keepHash && h >= 0) href = href.slice(0, h);
+  if (!keepHash) href = href.split('#')[0];
   // The URL parser only when parameters must go: it re-encodes the query
   // (URLSearchParams), and most sites list none.
   if (strip.length)
