@@ -17,10 +17,16 @@ export interface Ids {
 }
 
 export interface Cookies {
-  /** The ids, creating or renewing both cookies (only call when storing is allowed). */
+  /**
+   * The ids, creating or renewing both cookies. Only call when storing is allowed,
+   * and right after lost() said no (in the same task): a visitor cookie deleted
+   * outside this tab must never be recreated here.
+   */
   ensure(): Ids;
   /** True if a valid visitor cookie exists (a grant remembered from an earlier page). */
   exists(): boolean;
+  /** True if the visitor cookie this tab set or saw has gone since (deleted outside this tab). */
+  lost(): boolean;
   /** Deletes both cookies at once, on every domain they could have been set on. */
   clear(): void;
   optedOut(): boolean;
@@ -71,6 +77,8 @@ export function createCookies(prefix: string, fixedDomain: string): Cookies {
   const PROBE = prefix + '_probe';
   let domain: string | undefined = fixedDomain || undefined;
   let lastWrite = 0;
+  /** This tab set or saw the visitor cookie (until it deletes it itself). */
+  let known = false;
 
   /** Deletes the cookies on every domain they could have been set on. */
   function drop(...names: string[]): void {
@@ -106,10 +114,14 @@ export function createCookies(prefix: string, fixedDomain: string): Cookies {
         write(SES, read(SES, 16) || randomId(16), SESSION_AGE, d);
         lastWrite = now;
       }
-      return { vid: read(ID, 22), sid: read(SES, 16) };
+      const vid = read(ID, 22);
+      known = !!vid;
+      return { vid, sid: read(SES, 16) };
     },
-    exists: () => !!read(ID, 22),
+    exists: () => (known = !!read(ID, 22)),
+    lost: () => known && !read(ID, 22),
     clear() {
+      known = false;
       if (read(ID, 22) || read(SES, 16)) drop(ID, SES);
     },
     // Any value counts: a foreign flag errs on the side of privacy.

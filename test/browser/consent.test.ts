@@ -467,6 +467,122 @@ describe('optOut / optIn', () => {
   });
 });
 
+describe('across tabs: a withdrawal in one tab holds in every tab', () => {
+  /** Two tabs of the site, both granted, sharing one visitor id. */
+  async function twoGrantedTabs(options: Record<string, string | boolean> = {}) {
+    const a = await open(options);
+    const b = await open(options);
+    await lb(a, 'consent', 'granted');
+    await lb(b, 'consent', 'granted');
+    await mark(a, 'a_granted');
+    await mark(b, 'b_granted');
+    const vid = (await arrived('b_granted')).vid!;
+    expect(vid).toMatch(/^[\w-]{22}$/);
+    expect((await arrived('a_granted')).vid).toBe(vid);
+    return { a, b, vid };
+  }
+
+  it('tab A denies: tab B recreates no cookie and writes nothing, its events carry no ids, and the next page load has no visitor id', async () => {
+    const { a, b } = await twoGrantedTabs();
+    await lb(a, 'consent', 'denied');
+    expect(await jar()).toEqual([]);
+    const from = spy.log.length;
+    await mark(b, 'b_after_withdrawal');
+    const after = await arrived('b_after_withdrawal');
+    expect(after.vid).toBeUndefined();
+    expect(after.sid).toBeUndefined();
+    expect(await ours()).toEqual([]);
+    expect(await b.evaluate(() => document.cookie)).not.toContain('_lb_');
+    // Tab B hidden and then closed: still nothing written (no cookie, no saved queue).
+    await b.evaluate(() => (window as any).leadbeam('track', 'b_unsent'));
+    await b.close({ runBeforeUnload: true });
+    await waitFor(() => named('b_unsent'), 'the last event of tab B');
+    expect(named('b_unsent')!.vid).toBeUndefined();
+    expect(anyWrites(spy.log.slice(from))).toEqual([]);
+    // A new page load: no remembered grant, no visitor id.
+    const before = pageViews().length;
+    const c = await open();
+    await waitFor(() => pageViews().length == before + 1, 'the new page view');
+    expect(pageViews().at(-1)!.vid).toBeUndefined();
+    await mark(c, 'new_page');
+    expect((await arrived('new_page')).vid).toBeUndefined();
+    expect(await ours()).toEqual([]);
+  });
+
+  it('a fresh grant in tab B afterwards starts a new visitor there', async () => {
+    const { a, b, vid } = await twoGrantedTabs();
+    await lb(a, 'consent', 'denied');
+    await mark(b, 'b_withdrawn');
+    expect((await arrived('b_withdrawn')).vid).toBeUndefined();
+    await lb(b, 'consent', 'granted');
+    await mark(b, 'b_regranted');
+    const again = (await arrived('b_regranted')).vid;
+    expect(again).toMatch(/^[\w-]{22}$/);
+    expect(again).not.toBe(vid);
+    expect(((await jar('_lb_id')) as any).value).toBe(again);
+  });
+
+  it('strict mode (requireConsent): after tab A denies, tab B sends and stores nothing more', async () => {
+    const { a, b } = await twoGrantedTabs({ requireConsent: true });
+    await lb(a, 'consent', 'denied');
+    const from = spy.log.length;
+    await mark(b, 'b_after_withdrawal');
+    await b.evaluate(() => history.pushState({}, '', '?route=2'));
+    await mark(b, 'b_route');
+    const entries = await since(b, from);
+    expect(sentEvents(entries)).toEqual([]);
+    expect(anyWrites(entries)).toEqual([]);
+    expect(await ours()).toEqual([]);
+  });
+
+  it("cookies 'always': a denial in tab A holds in tab B for that tab's lifetime", async () => {
+    const a = await open({ cookies: 'always' });
+    const b = await open({ cookies: 'always' });
+    await mark(b, 'b_always');
+    expect((await arrived('b_always')).vid).toMatch(/^[\w-]{22}$/);
+    await lb(a, 'consent', 'denied');
+    const from = spy.log.length;
+    await mark(b, 'b_after_denial');
+    expect((await arrived('b_after_denial')).vid).toBeUndefined();
+    expect(anyWrites(await since(b, from))).toEqual([]);
+    expect(await ours()).toEqual([]);
+  });
+
+  it('an opt-out in tab A stops tab B too, also in cookieless mode', async () => {
+    for (const cookies of ['consent', 'never']) {
+      site = `${site}-${cookies}`;
+      const a = await open({ cookies });
+      const b = await open({ cookies });
+      if (cookies == 'consent') await lb(b, 'consent', 'granted');
+      await mark(b, 'b_before');
+      await arrived('b_before');
+      await lb(a, 'optOut');
+      const from = spy.log.length;
+      await mark(b, 'b_after_optout');
+      await b.evaluate(() => history.pushState({}, '', '?route=2'));
+      const entries = await since(b, from);
+      expect(sentEvents(entries), cookies).toEqual([]);
+      expect(anyWrites(entries), cookies).toEqual([]);
+      expect(await ours(), cookies).toEqual(['_lb_optout']);
+      await a.close();
+      await b.close();
+      await context.clearCookies();
+    }
+  });
+
+  it('an expired session cookie is no withdrawal: tab B starts a new session for the same visitor', async () => {
+    const { b, vid } = await twoGrantedTabs();
+    const sid = named('b_granted')!.sid;
+    await context.clearCookies({ name: '_lb_ses' }); // 30 minutes without activity
+    await mark(b, 'b_new_session');
+    const next = await arrived('b_new_session');
+    expect(next.vid).toBe(vid);
+    expect(next.sid).toMatch(/^[\w-]{16}$/);
+    expect(next.sid).not.toBe(sid);
+    expect(await ours()).toEqual(['_lb_id', '_lb_ses']);
+  });
+});
+
 describe('misconfiguration', () => {
   it('data-consent-source on the plain build (no adapters inside) warns once, naming dist/leadbeam.cmp.js', async () => {
     const page = await context.newPage();

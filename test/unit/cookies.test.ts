@@ -381,6 +381,60 @@ describe('clear(): withdrawal', () => {
   });
 });
 
+describe('a visitor cookie deleted outside this tab (withdrawn in another tab)', () => {
+  const deleteOutside = () => {
+    for (const [k, v] of jar.cookies) if (v.name == '_lb_id' || v.name == '_lb_ses') jar.cookies.delete(k);
+  };
+
+  it('lost() says so (the tracker checks it before every ensure(), and then never calls ensure())', () => {
+    install('https://www.example.co.uk/');
+    const c = createCookies('_lb', '');
+    expect(c.ensure().vid).toMatch(ID);
+    expect(c.lost()).toBe(false);
+    deleteOutside();
+    expect(c.lost()).toBe(true);
+    expect(c.lost()).toBe(true); // until this tab clears or a fresh grant writes again
+    c.clear();
+    expect(c.lost()).toBe(false);
+  });
+
+  it('a visitor cookie seen at load (the remembered grant) counts the same', () => {
+    install('https://www.example.co.uk/');
+    createCookies('_lb', '').ensure(); // an earlier page
+    const c = createCookies('_lb', '');
+    expect(c.exists()).toBe(true);
+    deleteOutside();
+    expect(c.lost()).toBe(true);
+  });
+
+  it('an expired session cookie is no withdrawal: a new session, same visitor', () => {
+    install('https://www.example.co.uk/');
+    const c = createCookies('_lb', '');
+    const first = c.ensure();
+    for (const [k, v] of jar.cookies) if (v.name == '_lb_ses') jar.cookies.delete(k); // 30 minutes idle
+    expect(c.lost()).toBe(false);
+    const next = c.ensure();
+    expect(next.vid).toBe(first.vid);
+    expect(next.sid).toMatch(SID);
+  });
+
+  it("this tab's own withdrawal is no loss: after clear() a fresh grant writes a new visitor", () => {
+    install('https://www.example.co.uk/');
+    const c = createCookies('_lb', '');
+    const first = c.ensure();
+    c.clear();
+    expect(c.lost()).toBe(false);
+    expect(c.ensure().vid).not.toBe(first.vid);
+  });
+
+  it('a cookie this tab never saw is never lost (a cookieless page)', () => {
+    install('https://www.example.co.uk/');
+    const c = createCookies('_lb', '');
+    expect(c.exists()).toBe(false);
+    expect(c.lost()).toBe(false);
+  });
+});
+
 describe('opt-out flag', () => {
   it('setOptOut(true) stores only the flag, on the registrable domain, for 13 months; setOptOut(false) removes it', () => {
     install('https://www.example.co.uk/');
