@@ -10,12 +10,15 @@
  * non-separators (whitespace, `/?#&=:;@`), `@` or `%40`, and a run ending in
  * `.` and 2+ letters (the last such dot of the run): the same matches as
  * `/[^\s/?#&=:;@]+(@|%40)[^\s/?#&=:;@]+\.[a-z]{2,}/gi`, plus non-ASCII
- * letters. Work stops once `max` characters of output are decided.
+ * letters. Work stops once `max` characters of output are decided, and never
+ * looks past `4 × max` characters: a run cut there may be an address, so it
+ * counts as one (a run of ≥ 3 × max non-separators is redacted whole).
  */
 export function scrubText(text: string, max: number): string {
   let out = '';
   let from = 0;
   let i = 0;
+  const cut = text.length > (text = text.slice(0, 4 * max)).length;
   const n = text.length;
   // One character at a time (a one-character test cannot backtrack); past the
   // end, charAt() gives '': a separator, not a letter.
@@ -39,7 +42,7 @@ export function scrubText(text: string, max: number): string {
         if (k && d >= k + 4) b = e;
       } else e++;
     }
-    return [e, a, b];
+    return cut && e == n ? [e, e, e] : [e, a, b];
   };
   while (i < n && out.length + i - from < max) {
     const [e, , b] = run(i);
