@@ -44,6 +44,7 @@ export function scrubText(text: string, max: number): string {
     }
     return cut && e == n ? [e, e, e] : [e, a, b];
   };
+  // Unchanged text is copied in one slice per address, not run by run.
   while (i < n && out.length + i - from < max) {
     const [e, , b] = run(i);
     // `local@domain` (the whole run is the local part, the next run the
