@@ -155,13 +155,16 @@ const ONE_OF: Record<string, string[]> = {
  * `""`/`"true"` → true, `"false"` → false, numbers parsed, comma lists split.
  * Returns undefined (tracker stays inert) when site or endpoint is unusable.
  */
+const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+
 export function resolveOptions(input: unknown): Resolved | undefined {
   const given = Object(input) as Record<string, any>;
   const out = { ...DEFAULTS } as Record<string, unknown>;
   const { site, endpoint } = given;
   for (const key of Object.keys(given)) {
     let value = given[key];
-    const def = (DEFAULTS as Record<string, any>)[key];
+    // Own keys only: "__proto__", "constructor" or "toString" are unknown options, not Object.prototype's.
+    const def = own(DEFAULTS, key) ? (DEFAULTS as Record<string, any>)[key] : undefined;
     if (def === undefined) {
       // consent* keys belong to the CMP adapter of the script-tag build.
       if (!/^(site|endpoint|consent)/.test(key)) warn('unknown option', key);
@@ -177,7 +180,7 @@ export function resolveOptions(input: unknown): Resolved | undefined {
         (key == 'transport' && typeof value == 'function') ||
         (Array.isArray(def)
           ? Array.isArray(value) && value.every((v) => typeof v == 'string')
-          : typeof value == typeof def && (typeof def != 'number' || (value >= 0 && value <= 1e9)) && (!ONE_OF[key] || ONE_OF[key].indexOf(value) >= 0))
+          : typeof value == typeof def && (typeof def != 'number' || (value >= 0 && value <= 1e9)) && (!own(ONE_OF, key) || ONE_OF[key].indexOf(value) >= 0))
       )
         out[key] = value;
       else warn('invalid option, default used', key);

@@ -40,7 +40,7 @@ const newId = () => `rb${String(++n).padStart(20, '0')}`;
 const PV = 'Hn7xW2kQe9RtY5uIo0pAsD';
 const TS = 1732280000000;
 const page = () => ({ type: 'page', id: newId(), ts: TS, pv: PV, url: 'https://example.com/' });
-const batch = (...events: object[]) => JSON.stringify({ v: 1, site: 'LB-ROBUST', events });
+const batch = (...events: unknown[]) => JSON.stringify({ v: 1, site: 'LB-ROBUST', events });
 
 let c: Collector;
 let dir: string;

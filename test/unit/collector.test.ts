@@ -40,7 +40,7 @@ const newId = () => `id${String(++n).padStart(20, '0')}`;
 const PV = 'Hn7xW2kQe9RtY5uIo0pAsD';
 const TS = 1732280000000;
 const page = (extra: object = {}) => ({ type: 'page', id: newId(), ts: TS, pv: PV, url: 'https://example.com/', ...extra });
-const batch = (...events: object[]) => JSON.stringify({ v: 1, site: 'LB-TEST', events });
+const batch = (...events: unknown[]) => JSON.stringify({ v: 1, site: 'LB-TEST', events });
 const post = (c: Collector, body: string, headers: Record<string, string> = { 'content-type': 'text/plain;charset=UTF-8' }) =>
   send(c.url, { body, headers });
 

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { DEFAULTS, resolveOptions } from '../../src/options';
 import { scrubUrl } from '../../src/scrub';
 import { cleanProps, validName } from '../../src/validate';
-import { batchBody, makeEvent } from '../../src/event';
+import { batchBody, makeEvent, MIN_TS } from '../../src/event';
 import { isId, randomId } from '../../src/ids';
 
 describe('options', () => {
@@ -94,8 +94,21 @@ describe('events and ids', () => {
   });
   it('the batch body is wire format v1, with dropped only when something was dropped', () => {
     const e = makeEvent('event', 'P'.repeat(16), { name: 'x' }, false);
-    expect(JSON.parse(batchBody('S', [e], 0))).toEqual({ v: 1, site: 'S', events: [e] });
+    expect(JSON.parse(batchBody('S', [e], 0))).toEqual({ v: 1, site: 'S', sent: expect.any(Number), events: [e] });
     expect(JSON.parse(batchBody('S', [e], 3)).dropped).toBe(3);
+  });
+
+  it('a client clock before mid-2017 never makes an event the schema rejects: ts takes the floor, sent keeps the real clock', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(Date.parse('2010-03-01T00:00:00Z'));
+    try {
+      const e = makeEvent('page', 'P'.repeat(16), { url: 'https://a.example/' }, false);
+      expect(e.ts).toBe(MIN_TS);
+      expect(e.ts).toBeGreaterThan(1500000000000);
+      expect(JSON.parse(batchBody('S', [e], 0)).sent).toBe(Date.parse('2010-03-01T00:00:00Z'));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
