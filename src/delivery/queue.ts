@@ -37,6 +37,24 @@ export function createQueue(maxEvents: number, maxBytes: number, storageKey: str
   let bytes = 0;
   /** This page has stored the queue (storage was allowed): keep the copy current, erase it when that ends. */
   let stored = false;
+  /** Storage was allowed on this page at some point: when that ends, every saved copy of the site goes. */
+  let allowedOnce = false;
+  /** Each saved copy of this site (under the prefix), parsed; unreadable ones count as ours. */
+  const savedCopies = (): [string, { site?: string; events: WireEvent[] } | undefined][] => {
+    const out: [string, { site?: string; events: WireEvent[] } | undefined][] = [];
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i)!;
+      // The bare prefix is where versions before per-page keys saved.
+      if (key == storageKey || key.indexOf(storageKey + '.') == 0) {
+        let saved;
+        try {
+          saved = JSON.parse(localStorage.getItem(key)!);
+        } catch {}
+        if (!saved || saved.site == site) out.push([key, saved && saved.events ? saved : undefined]);
+      }
+    }
+    return out;
+  };
   // Every storage access is inside try: reading localStorage itself throws where storage is blocked.
   const queue: Queue = {
     items: [],
@@ -69,6 +87,9 @@ export function createQueue(maxEvents: number, maxBytes: number, storageKey: str
         // (its first access also costs a synchronous load in Chromium).
         if (allowed && queue.items.length) localStorage.setItem(ownKey, JSON.stringify({ site, events: queue.items }));
         else if (allowed || stored) localStorage.removeItem(ownKey);
+        // Withdrawn: also the copies other tabs of the site left behind (they hold ids).
+        if (!allowed && allowedOnce) savedCopies().forEach(([key]) => localStorage.removeItem(key));
+        allowedOnce = allowedOnce || allowed;
         stored = allowed;
       } catch {
         // Quota or security error: the events stay in memory.
@@ -76,23 +97,14 @@ export function createQueue(maxEvents: number, maxBytes: number, storageKey: str
     },
     restore(allowed) {
       if (!allowed) return;
+      allowedOnce = true;
       try {
         const seen: Record<string, 1> = {};
-        const keys: string[] = [];
-        for (let i = 0; i < localStorage.length; i++) keys.push(localStorage.key(i)!);
-        // The bare prefix is where versions before per-page keys saved.
-        for (const key of keys)
-          if (key == storageKey || key.indexOf(storageKey + '.') == 0)
-            try {
-              const saved = JSON.parse(localStorage.getItem(key)!);
-              // Another site's events on this origin are left for it.
-              if (saved.site != site) continue;
-              for (const e of saved.events as WireEvent[]) if (e.id && e.pv && !seen[e.id]) (seen[e.id] = 1), queue.push(e);
-              localStorage.removeItem(key);
-            } catch {
-              // Unreadable leftovers: discarded.
-              localStorage.removeItem(key);
-            }
+        for (const [key, saved] of savedCopies()) {
+          // Unreadable leftovers are discarded.
+          if (saved) for (const e of saved.events) if (e && e.id && e.pv && !seen[e.id]) (seen[e.id] = 1), queue.push(e);
+          localStorage.removeItem(key);
+        }
       } catch {
         // Storage blocked: nothing to take over.
       }

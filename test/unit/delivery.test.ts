@@ -215,6 +215,21 @@ describe('queue', () => {
     expect(stored()).toEqual([]);
   });
 
+  it('a withdrawal erases every saved copy of the site, also those of tabs closed earlier', () => {
+    const closed = createQueue(10, 1e6, KEY, 'S');
+    closed.push(ev());
+    closed.save(true);
+    const other = createQueue(10, 1e6, KEY, 'OTHER');
+    other.push(ev());
+    other.save(true);
+    const q = createQueue(10, 1e6, KEY, 'S');
+    q.save(true); // storage allowed on this page
+    q.push(ev());
+    expect(stored().length).toBe(2);
+    q.save(false); // consent withdrawn
+    expect(stored()).toEqual([{ site: 'OTHER', events: other.items }]);
+  });
+
   it("another site's saved events on the same origin are left for it", () => {
     const other = createQueue(10, 1e6, KEY, 'OTHER');
     other.push(ev());
