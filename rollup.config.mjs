@@ -27,6 +27,11 @@ const copySchema = {
 // Chunk names carry a content hash: without this, chunks of earlier builds pile up in dist and get published.
 const cleanChunks = { name: 'clean-chunks', buildStart: () => rmSync('dist/chunks', { recursive: true, force: true }) };
 
+/** Each vendor transport (src/transport/<vendor>.ts) is its own entry: leadbeam/transport/<vendor>. */
+const transports = readdirSync('src/transport')
+  .filter((f) => f.endsWith('.ts') && !['util.ts', 'index.ts'].includes(f))
+  .map((f) => f.replace(/\.ts$/, ''));
+
 const adapters = readdirSync('src/cmp')
   .filter((f) => f.endsWith('.ts') && !['types.ts', 'util.ts', 'index.ts'].includes(f))
   .map((f) => f.replace(/\.ts$/, ''));
@@ -46,6 +51,7 @@ export default [
     input: {
       leadbeam: 'src/index.ts',
       ...Object.fromEntries(adapters.map((name) => [`cmp/${name}`, `src/cmp/${name}.ts`])),
+      ...Object.fromEntries(transports.map((name) => [`transport/${name}`, `src/transport/${name}.ts`])),
     },
     output: [
       { dir: 'dist', format: 'es', banner, entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },

@@ -7,7 +7,7 @@
 // cmp/<adapter>.d.ts, the files package.json "exports" names), and of the files
 // they import only the declarations they reach (so `makeEvent` or `DEFAULTS`
 // never become API by accident); delete every other file.
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import ts from 'typescript';
 
@@ -28,11 +28,15 @@ walk('dist/types');
 
 const ROOT = 'dist/types';
 const INTERNAL_CMP = ['types', 'util', 'index']; // as rollup.config.mjs: not adapter entries
+const INTERNAL_TRANSPORT = ['util', 'index']; // as rollup.config.mjs
 const entries = [
   'index.d.ts',
   ...readdirSync(join(ROOT, 'cmp'))
     .filter((f) => f.endsWith('.d.ts') && !INTERNAL_CMP.includes(f.slice(0, -5)))
     .map((f) => 'cmp/' + f),
+  ...(existsSync(join(ROOT, 'transport')) ? readdirSync(join(ROOT, 'transport')) : [])
+    .filter((f) => f.endsWith('.d.ts') && !INTERNAL_TRANSPORT.includes(f.slice(0, -5)))
+    .map((f) => 'transport/' + f),
 ];
 
 const parsed = new Map();

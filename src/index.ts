@@ -10,5 +10,5 @@ export type { Tracker };
  */
 export const createTracker = (options: Options): Tracker =>
   guard(create)(options) || INERT;
-export type { Options, ConsentState, CookieMode, Props, TransportFn, TransportName } from './options';
+export type { Options, ConsentState, CookieMode, Props, TransportAnswer, TransportFn, TransportName } from './options';
 export type { WireBatch, WireEvent, EventType } from './event';

@@ -2,8 +2,19 @@
 // Pure: no browser global is touched here.
 import { warn } from './log';
 
-/** A transport sends one wire-format body; `true` (or a promise of it) means delivered. */
-export type TransportFn = (url: string, body: string) => boolean | Promise<boolean>;
+/**
+ * What a transport answers for one request: `true` delivered; `false` failed, retry
+ * later (backoff with jitter); `'drop'` refused for good (a 4xx), never retry; a number
+ * of ms: failed, retry no sooner than that (Retry-After). A throw or rejection counts as `false`.
+ */
+export type TransportAnswer = boolean | 'drop' | number;
+
+/**
+ * A transport sends one wire-format body to `url`. `unloading` is true while the
+ * page is being hidden or unloaded: use a request that outlives the page then
+ * (sendBeacon, fetch keepalive). See {@link TransportAnswer}.
+ */
+export type TransportFn = (url: string, body: string, unloading?: boolean) => TransportAnswer | Promise<TransportAnswer>;
 
 /** The name of a built-in transport. */
 export type TransportName = 'auto' | 'beacon' | 'fetch' | 'image';

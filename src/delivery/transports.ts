@@ -3,9 +3,9 @@
 // for good (4xx), a number = retry after that many ms (Retry-After).
 // A transport may throw or reject: the sender counts that as false.
 import { nav } from '../env';
-import type { TransportFn, TransportName } from '../options';
+import type { TransportAnswer, TransportFn, TransportName } from '../options';
 
-export type SendResult = boolean | 'drop' | number;
+export type SendResult = TransportAnswer;
 /** `unloading` is true while the page is being hidden or unloaded. */
 export type Sender = (url: string, body: string, unloading?: boolean) => SendResult | Promise<SendResult>;
 
@@ -58,8 +58,9 @@ export const IMAGE_ATTEMPTS = 8;
 export const beacon = (url: string, body: string): true | Promise<SendResult> => sendBeacon(url, body) || viaFetch(url, body);
 
 /**
- * A custom function is used as it is: only `true` (or a promise of it) counts
- * as delivered; anything else, a throw or a rejection is a failure to retry.
+ * A custom function is used as it is, with the same answers as the built-in ones:
+ * `true` delivered, `'drop'` refused for good, a number: retry after that many ms;
+ * anything else, a throw or a rejection is a failure to retry.
  */
 export const pickSender = (transport: TransportName | TransportFn): Sender =>
   typeof transport == 'function'
