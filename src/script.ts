@@ -2,7 +2,7 @@
 // stub queue in order, and installs the global leadbeam(command, ...args).
 import { doc, win } from './env';
 import { guard, warn } from './log';
-import { createTracker, type Tracker } from './tracker';
+import { createTracker, INERT, type Tracker } from './tracker';
 
 type Command = ArrayLike<unknown>;
 type Global = ((...args: unknown[]) => void) & { q?: Command[]; v?: 1 };
@@ -25,12 +25,17 @@ export function boot(extend?: (tracker: Tracker, options: Record<string, unknown
     const [name, ...args] = [].slice.call(command) as unknown as [string, ...unknown[]];
     if (name == 'init') {
       if (tracker) return warn('init called twice; the first one counts');
+      const given = args[0];
+      if (given != null && typeof given != 'object') return warn('init: options must be an object', given);
       // init options win over data attributes.
-      const options = { ...fromTag, ...Object(args[0]) };
-      tracker = createTracker(options);
+      const options = { ...fromTag, ...given };
+      const made = createTracker(options);
+      // Unusable options (createTracker said why): not "the first init"; a later valid one starts tracking.
+      if (made == INERT) return;
+      tracker = made;
       if (extend) extend(tracker, options);
       waiting.splice(0).forEach(run);
-    } else if (!tracker) waiting.push(command);
+    } else if (!tracker) waiting.length < 100 && waiting.push(command);
     else if (tracker.hasOwnProperty(name)) (tracker as any)[name](...args);
     else warn('unknown command', name);
   });

@@ -84,6 +84,32 @@ describe('script tag', () => {
     expect(new Set(events().map((e) => e.pv)).size).toBe(1);
   });
 
+  it('a bad first init does not disable tracking: it warns once each, and a later valid init starts normally', async () => {
+    server.page(
+      '/bad-init.html',
+      html(
+        `<script>${STUB}leadbeam('track','before_init');leadbeam('init','LB-NOT-AN-OBJECT');leadbeam('init',{site:''});leadbeam('init',{site:'${site}'});` +
+          `leadbeam('init',{site:'${site}',endpoint:'http://collect.example.com/e'});</script>` +
+          // the data attributes alone are unusable too (no endpoint)
+          `<script async src="/dist/leadbeam.js" data-site="${site}"></script>`,
+      ),
+    );
+    const page = await context.newPage();
+    const { warnings } = watchPage(page);
+    await page.goto(server.url + '/bad-init.html');
+    await page.waitForFunction(() => (window as any).leadbeam && (window as any).leadbeam.v);
+    await waitFor(() => warnings.some((w) => w.includes('endpoint must be https')), 'the endpoint warning');
+    expect(warnings.filter((w) => w.includes('options must be an object')).length).toBe(1);
+    expect(warnings.filter((w) => w.includes('"site" (1–64 characters) and "endpoint" are required')).length).toBe(1);
+    expect(warnings.some((w) => w.includes('init called twice'))).toBe(false);
+    expect(events()).toEqual([]);
+    await page.evaluate((o) => (window as any).leadbeam('init', o), { site, endpoint: collector.url });
+    await waitFor(() => ofType('page').length == 1 && ofType('event').length == 1, 'the page view and the queued event');
+    expect(ofType('event')[0].name).toBe('before_init');
+    await page.evaluate((o) => (window as any).leadbeam('init', o), { site, endpoint: collector.url });
+    await waitFor(() => warnings.some((w) => w.includes('init called twice')), 'a second valid init warns');
+  });
+
   it('queued page view and event leave in one request', async () => {
     server.page(
       '/one.html',
