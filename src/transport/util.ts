@@ -95,5 +95,52 @@ export function createVendorTransport<O>(map: VendorMap<O>, options: O, { dedupe
   };
 }
 
+/**
+ * A UUID derived from a leadbeam id: the same id always gives the same UUID, so a
+ * retry keeps the vendor's de-duplication key (PostHog `uuid`, Snowplow `eid`).
+ * 122 bits of a 128-bit non-cryptographic hash of the id (four cross-mixed 32-bit
+ * lanes) in v4 shape; given `ms`, v7 shape (RFC 9562): that 48-bit time, then 74 hash bits.
+ */
+export function uuidFrom(id: string, ms?: number): string {
+  const h = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a];
+  let hex = '';
+  for (let i = 0; i < id.length + 4; i++) {
+    // After the id, four extra rounds spread its last characters over every lane.
+    const c = id.charCodeAt(i) | 0;
+    for (let j = 0; j < 4; j++) h[j] = Math.imul(h[j] ^ c ^ (h[(j + 1) & 3] >>> 15), 0x9e3779b1 + 2 * j);
+  }
+  for (const x of h) hex += ((x ^ (x >>> 16)) >>> 0).toString(16).padStart(8, '0');
+  if (ms != null) hex = Math.floor(ms).toString(16).padStart(12, '0').slice(-12) + hex.slice(12);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${ms != null ? 7 : 4}${hex.slice(13, 16)}-${'89ab'[parseInt(hex[16], 16) & 3]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Wraps a mapping so that every event gets the page fields (url, ref, title, lang,
+ * screen) of its page view (same `pv`): only the page event carries them, and it
+ * leaves in an earlier batch than the page's later events, while Umami, Matomo and
+ * Plausible want the page on every event. Remembers the last 20 page views.
+ */
+export function withPages<O>(map: VendorMap<O>): VendorMap<O> {
+  const pages = new Map<string, WireEvent>();
+  return (batch, options, relay) =>
+    map(
+      {
+        ...batch,
+        events: batch.events.map((e) => {
+          if (e.type == 'page') {
+            pages.delete(e.pv);
+            pages.set(e.pv, e);
+            if (pages.size > 20) pages.delete(pages.keys().next().value as string);
+            return e;
+          }
+          const p = pages.get(e.pv);
+          return p ? { url: p.url, ref: p.ref, title: p.title, lang: p.lang, screen: p.screen, ...e } : e;
+        }),
+      },
+      options,
+      relay,
+    );
+}
+
 /** The events of a batch, with visitor/session ids only where leadbeam sent them (cookies active). */
 export type { WireBatch, WireEvent };
