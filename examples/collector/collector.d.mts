@@ -2,7 +2,28 @@
 
 // The wire format's types are the SDK's own (one definition, in src/event.ts).
 import type { WireBatch, WireEvent } from '../../src/event';
-export type { WireBatch, WireEvent };
+import type { RelayContext, VendorRequest } from '../../src/transport/util';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+export type { WireBatch, WireEvent, RelayContext, VendorRequest };
+
+/** Relay mode: where and how batches are forwarded. Fixed by the operator; nothing in a request changes it. */
+export interface RelayOptions {
+  /** Vendor name: loads `dist/transport/<vendor>.mjs` and calls its `to<Vendor>` mapping (e.g. 'posthog' → toPosthog). */
+  vendor?: string;
+  /** The vendor's host (an optional path prefix allowed), e.g. `https://eu.i.posthog.com`. Every request goes here, nowhere else. */
+  host: string;
+  /** The mapping's options, e.g. `{ apiKey: 'phc_…' }` (keys stay on the server, never in the page). */
+  options?: Record<string, unknown>;
+  /** A mapping to use instead of loading `vendor`'s (tests, your own vendor). */
+  map?: (batch: WireBatch, options: any, relay?: RelayContext) => VendorRequest[];
+  /**
+   * Does the vendor drop duplicate event ids? If not, an event whose request got any HTTP status is never
+   * forwarded again. Default: false for plausible, umami, matomo and any `map`; true otherwise.
+   */
+  dedupes?: boolean;
+  /** ms to wait for each vendor request (default 5000); then the browser gets 504 and retries. */
+  timeout?: number;
+}
 
 /** The JSON body of a 200 answer to a POST whose wrapper is valid. */
 export interface CollectorAnswer {
@@ -45,10 +66,18 @@ export interface CollectorOptions {
   maxBody?: number;
   /** ms to receive a whole request (default 10000). */
   requestTimeout?: number;
+  /** The one path that takes batches (default '/e'), e.g. '/t/e'. */
+  path?: string;
+  /** Relay mode: validate, then forward each batch to this vendor (see RelayOptions). */
+  relay?: RelayOptions | null;
+  /** Proxy addresses or CIDR ranges whose `X-Forwarded-For` is believed; otherwise the socket address is the client's. */
+  trustProxy?: string[];
+  /** Token bucket per client IP: `burst` requests at once, refilled at `rate` per second. Default (relay mode only): { rate: 5, burst: 60 }; false = off. */
+  rateLimit?: { rate?: number; burst?: number } | false;
 }
 
 export interface Collector {
-  /** e.g. http://127.0.0.1:PORT/e */
+  /** e.g. http://127.0.0.1:PORT/e (origin + path) */
   url: string;
   /** e.g. http://127.0.0.1:PORT */
   origin: string;
@@ -61,6 +90,8 @@ export interface Collector {
   received: ReceivedRequest[];
   /** Events dropped because their id was already seen. */
   readonly duplicates: number;
+  /** The request handler, to mount in your own node:http server (e.g. for requests to /t/e). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   fault(fn: FaultHook | null): void;
   reset(): void;
   close(): Promise<void>;

@@ -14,12 +14,19 @@
 // (delivery is at-least-once, counting must be exactly-once), and never looks at,
 // logs or stores the client's IP address.
 //
+// Relay mode (`relay: { vendor, host, options }`): the same validation, then each
+// batch is forwarded through the vendor mapping (dist/transport/<vendor>.mjs) to the
+// configured vendor host, with the visitor's IP where that vendor looks for it; the
+// vendor's answer decides ours. See relay.mjs and the README.
+//
 // CLI: node examples/collector/collector.mjs [--port 8787] [--host 127.0.0.1] [--out events.ndjson]
+//      [--path /t/e] [--relay posthog --relay-host https://eu.i.posthog.com --relay-option apiKey=phc_…]
 
 import { createServer } from 'node:http';
 import { appendFile, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import Ajv from 'ajv';
+import { createClientIp, createRateLimit, createRelay } from './relay.mjs';
 
 const schema = JSON.parse(readFileSync(new URL('../../src/schema.json', import.meta.url), 'utf8'));
 const ajv = new Ajv({ allErrors: false });
@@ -57,6 +64,10 @@ const CORS = {
  *        true: print one compact line per accepted new event (see formatEvent); a function: called instead.
  * @param {number}  [opts.maxBody=65536]   Largest accepted body (bytes) or `d` parameter (characters).
  * @param {number}  [opts.requestTimeout=10000] ms to receive a whole request (slowloris guard).
+ * @param {string}  [opts.path='/e']       The one path that takes batches (e.g. '/t/e' behind the site's own origin).
+ * @param {object|null} [opts.relay=null]  Relay mode: { vendor, host, options, map?, dedupes?, timeout? } (see relay.mjs).
+ * @param {string[]} [opts.trustProxy=[]]  Proxy addresses/CIDRs whose X-Forwarded-For is believed (relay IP, rate limit).
+ * @param {{rate?: number, burst?: number}|false} [opts.rateLimit] Per-client token bucket; on by default in relay mode.
  */
 export async function startCollector({
   port = 0,
@@ -65,7 +76,16 @@ export async function startCollector({
   log = false,
   maxBody = 65536,
   requestTimeout = 10000,
+  path = '/e',
+  relay = null,
+  trustProxy = [],
+  rateLimit,
 } = {}) {
+  if (typeof path != 'string' || path[0] != '/') throw new Error(`path must start with / (got ${JSON.stringify(path)})`);
+  // Everything about the target is read here, from the operator's configuration, once.
+  const relayer = relay ? await createRelay(relay) : null;
+  const clientIp = createClientIp(trustProxy);
+  const limit = rateLimit === false || (!rateLimit && !relay) ? null : createRateLimit(rateLimit || {});
   const batches = [];
   const events = [];
   const received = [];
@@ -119,7 +139,7 @@ export async function startCollector({
     };
     received.push(record);
 
-    if (url.pathname !== '/e') return send(res, 404, { error: 'not found' }, {}, record);
+    if (url.pathname !== path) return send(res, 404, { error: 'not found' }, {}, record);
 
     if (req.method === 'OPTIONS') {
       const h = {
@@ -133,6 +153,13 @@ export async function startCollector({
     }
     if (req.method !== 'POST' && req.method !== 'GET') {
       return send(res, 405, { error: 'method not allowed' }, { allow: 'POST, GET, OPTIONS' }, record);
+    }
+
+    // The IP lives in this local only (for the bucket and the vendor): never in the record, a log or a file.
+    const ip = limit || relayer ? clientIp(req) : undefined;
+    if (limit) {
+      const wait = limit(ip);
+      if (wait) return send(res, 429, { error: 'too many requests' }, { 'retry-after': String(wait) }, record);
     }
 
     const index = requestIndex++;
@@ -188,8 +215,9 @@ export async function startCollector({
     // before validation; a client set to 2010 still gets its events stored.
     const skew = typeof batch.sent == 'number' ? Date.now() - batch.sent : 0;
     batches.push(batch);
-    const fresh = [];
+    let fresh = [];
     const rejected = [];
+    const inBatch = new Set();
     let accepted = 0;
     for (let event of batch.events) {
       if (Math.abs(skew) > SKEW_MS && event && typeof event.ts == 'number') event = { ...event, ts: event.ts + skew };
@@ -197,15 +225,29 @@ export async function startCollector({
         rejected.push({ id: event && typeof event.id == 'string' ? event.id : null, error: describe(validateEvent.errors) });
         continue;
       }
-      accepted++; // a duplicate is accepted too: it is already stored
-      if (seen.has(event.id)) {
+      accepted++; // a duplicate is accepted too: it is already stored (or forwarded)
+      if (seen.has(event.id) || inBatch.has(event.id) || (relayer && relayer.settled(event.id))) {
         duplicates++;
         continue;
       }
-      seen.add(event.id);
-      events.push(event);
+      inBatch.add(event.id);
       fresh.push(event);
     }
+
+    // --- relay: forward the valid new events; the vendor's answer decides ours ---
+    let relayed;
+    if (relayer && fresh.length) {
+      // Only what was validated goes on (unknown top-level fields stay here); after a
+      // skew correction `sent` is the server's clock, to match the corrected ts.
+      const clean = { v: 1, site: batch.site, events: fresh };
+      if (batch.dropped) clean.dropped = batch.dropped;
+      if (typeof batch.sent == 'number') clean.sent = Math.abs(skew) > SKEW_MS ? Date.now() : batch.sent;
+      const ua = req.headers['user-agent'];
+      relayed = await relayer.forward(clean, { ip, userAgent: typeof ua == 'string' ? ua.slice(0, 512) : undefined });
+      fresh = relayed.delivered; // stored (NDJSON, events) only once the vendor took them
+      if (log && relayed.status != 200) console.error(`collector relay: ${relayed.status} (vendor: ${relayed.summary})`);
+    }
+    for (const e of fresh) seen.add(e.id), events.push(e);
     if (out && fresh.length) {
       const lines = fresh.map((e) => JSON.stringify({ site: batch.site, ...e }) + '\n').join('');
       // A failed append must not fail every later one (.catch), nor leave its ids "seen":
@@ -225,6 +267,7 @@ export async function startCollector({
       else if (log) console.log(formatEvent(e, batch.site));
     }
 
+    if (relayed && relayed.status != 200) return send(res, relayed.status, relayed.body, relayed.headers, record);
     // An image transport cannot read a body: the pixel always gets the GIF.
     if (isPixel) return send(res, 200, PIXEL, { 'content-type': 'image/gif' }, record);
     return send(res, 200, { accepted, rejected }, {}, record);
@@ -252,9 +295,13 @@ export async function startCollector({
   const origin = `http://${urlHost}:${actualPort}`;
 
   return {
-    url: `${origin}/e`,
+    url: origin + path,
     origin,
     port: actualPort,
+    /** The request handler, to mount in your own node:http server (same origin as the site, no proxy). */
+    handle(req, res) {
+      server.emit('request', req, res);
+    },
     batches,
     events,
     received,
@@ -356,30 +403,66 @@ export function formatEvent(e, site = '') {
 }
 
 // ---------------------------------------------------------------- CLI
+const USAGE = `usage: node examples/collector/collector.mjs [--port 8787] [--host 127.0.0.1] [--out events.ndjson] [--max-body 65536]
+  [--path /e]                         the one path that takes batches, e.g. /t/e
+  relay mode (forward each batch to one vendor, fixed here, never by a request):
+  --relay <vendor>                    posthog, snowplow, plausible, segment, umami, matomo (dist/transport/<vendor>.mjs)
+  --relay-host <url>                  the vendor's host, e.g. https://eu.i.posthog.com
+  --relay-option <key>=<value>        a mapping option (string), repeatable, e.g. apiKey=phc_...
+  --relay-options <json>              mapping options as one JSON object (typed values)
+  --relay-timeout <ms>                per vendor request (default 5000)
+  --trust-proxy <ip|cidr>[,...]       believe X-Forwarded-For only from these (repeatable)
+  --rate-limit <perSecond>,<burst>|off  per-client token bucket (relay default 5,60)`;
+
 function parseArgs(argv) {
   const opts = {};
+  const relay = { options: {} };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
+    const eq = argv[i].indexOf('=');
+    const flag = eq > 0 && argv[i].startsWith('--') ? argv[i].slice(0, eq) : argv[i];
+    const inline = flag !== argv[i] ? argv[i].slice(eq + 1) : undefined;
     const value = () => (inline !== undefined ? inline : argv[++i]);
     if (flag === '--port') opts.port = Number(value());
     else if (flag === '--host') opts.host = value();
     else if (flag === '--out') opts.out = value();
     else if (flag === '--max-body') opts.maxBody = Number(value());
-    else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node examples/collector/collector.mjs [--port 8787] [--host 127.0.0.1] [--out events.ndjson] [--max-body 65536]');
+    else if (flag === '--path') opts.path = value();
+    else if (flag === '--relay') relay.vendor = value();
+    else if (flag === '--relay-host') relay.host = value();
+    else if (flag === '--relay-timeout') relay.timeout = Number(value());
+    else if (flag === '--relay-options') Object.assign(relay.options, JSON.parse(value()));
+    else if (flag === '--relay-option') {
+      const kv = value() || '';
+      const at = kv.indexOf('=');
+      if (at < 1) fail(`--relay-option needs key=value (got ${kv})`);
+      relay.options[kv.slice(0, at)] = kv.slice(at + 1);
+    } else if (flag === '--trust-proxy') (opts.trustProxy ||= []).push(...value().split(',').filter(Boolean));
+    else if (flag === '--rate-limit') {
+      const v = value();
+      const [rate, burst] = v.split(',').map(Number);
+      opts.rateLimit = v === 'off' ? false : { rate, burst: burst || undefined };
+    } else if (flag === '--help' || flag === '-h') {
+      console.log(USAGE);
       process.exit(0);
-    } else {
-      console.error(`unknown argument: ${argv[i]}`);
-      process.exit(2);
-    }
+    } else fail(`unknown argument: ${argv[i]}`);
+  }
+  if (relay.vendor || relay.host) {
+    if (!relay.vendor || !relay.host) fail('--relay and --relay-host go together');
+    opts.relay = relay;
   }
   return opts;
 }
 
+function fail(message) {
+  console.error(message);
+  process.exit(2);
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const opts = parseArgs(process.argv.slice(2));
-  const collector = await startCollector({ port: 8787, ...opts, log: true });
-  console.log(`listening on ${collector.url}${opts.out ? ` (appending to ${opts.out})` : ''}`);
+  const collector = await startCollector({ port: 8787, ...opts, log: true }).catch((err) => fail(err.message));
+  const relaying = opts.relay ? ` relaying to ${opts.relay.vendor} at ${opts.relay.host}` : '';
+  console.log(`listening on ${collector.url}${relaying}${opts.out ? ` (appending to ${opts.out})` : ''}`);
   const stop = async () => {
     await collector.close();
     process.exit(0);
