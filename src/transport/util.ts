@@ -116,30 +116,26 @@ export function uuidFrom(id: string, ms?: number): string {
 
 /**
  * Wraps a mapping so that every event gets the page fields (url, ref, title, lang,
- * screen) of its page view (same `pv`): only the page event carries them, and it
- * leaves in an earlier batch than the page's later events, while Umami, Matomo and
- * Plausible want the page on every event. Remembers the last 20 page views.
+ * screen) of its page view (same `pv`): only the page event carries them, often in
+ * another batch (an event tracked before the first page view shares its batch but
+ * comes first), while Umami, Matomo and Plausible want the page on every event.
+ * Remembers the last 20 page views.
  */
 export function withPages<O>(map: VendorMap<O>): VendorMap<O> {
   const pages = new Map<string, WireEvent>();
-  return (batch, options, relay) =>
-    map(
-      {
-        ...batch,
-        events: batch.events.map((e) => {
-          if (e.type == 'page') {
-            pages.delete(e.pv);
-            pages.set(e.pv, e);
-            if (pages.size > 20) pages.delete(pages.keys().next().value as string);
-            return e;
-          }
-          const p = pages.get(e.pv);
-          return p ? { url: p.url, ref: p.ref, title: p.title, lang: p.lang, screen: p.screen, ...e } : e;
-        }),
-      },
-      options,
-      relay,
-    );
+  return (batch, options, relay) => {
+    for (const e of batch.events)
+      if (e.type == 'page') {
+        pages.delete(e.pv);
+        pages.set(e.pv, e);
+        if (pages.size > 20) pages.delete(pages.keys().next().value as string);
+      }
+    const events = batch.events.map((e) => {
+      const p = e.type != 'page' && pages.get(e.pv);
+      return p ? { url: p.url, ref: p.ref, title: p.title, lang: p.lang, screen: p.screen, ...e } : e;
+    });
+    return map({ ...batch, events }, options, relay);
+  };
 }
 
 /** The events of a batch, with visitor/session ids only where leadbeam sent them (cookies active). */
