@@ -17,6 +17,11 @@ const ADAPTERS = readdirSync(join(ROOT, 'src/cmp'))
   .map((f) => f.slice(0, -3))
   .sort();
 
+const TRANSPORTS = readdirSync(join(ROOT, 'src/transport'))
+  .filter((f) => f.endsWith('.ts') && !['util.ts', 'index.ts'].includes(f))
+  .map((f) => f.slice(0, -3))
+  .sort();
+
 let files: string[] = [];
 
 beforeAll(async () => {
@@ -48,6 +53,7 @@ describe('npm pack', () => {
       'dist/schema.json',
       'dist/types/index.d.ts',
       ...ADAPTERS.flatMap((a) => [`dist/cmp/${a}.mjs`, `dist/cmp/${a}.cjs`, `dist/types/cmp/${a}.d.ts`]),
+      ...TRANSPORTS.flatMap((t) => [`dist/transport/${t}.mjs`, `dist/transport/${t}.cjs`, `dist/types/transport/${t}.d.ts`]),
     ];
     expect(files).toEqual(expect.arrayContaining(expected));
     expect(ADAPTERS).toEqual(['cookiebot', 'cookieconsent', 'google-consent-mode', 'klaro', 'onetrust', 'tcf', 'usercentrics']);
@@ -65,6 +71,9 @@ describe('npm pack', () => {
         // What the adapters import: ConsentTarget, WaitOptions.
         'dist/types/cmp/types.d.ts',
         ...ADAPTERS.map((a) => `dist/types/cmp/${a}.d.ts`),
+        // The vendor transports, and the shared request types they name.
+        ...TRANSPORTS.map((t) => `dist/types/transport/${t}.d.ts`),
+        ...(TRANSPORTS.length ? ['dist/types/transport/util.d.ts'] : []),
       ].sort(),
     );
     // The files kept for their types declare nothing internal.
@@ -89,8 +98,8 @@ describe('npm pack', () => {
     for (const t of targets) {
       const path = t.replace(/^\.\//, '');
       if (path.includes('*')) {
-        // A subpath pattern: each adapter must have its file.
-        for (const a of ADAPTERS) expect(files).toContain(path.replace('*', a));
+        // A subpath pattern: each adapter (or vendor transport) must have its file.
+        for (const a of path.includes('/transport/') ? TRANSPORTS : ADAPTERS) expect(files).toContain(path.replace('*', a));
       } else expect(files).toContain(path);
     }
   });
