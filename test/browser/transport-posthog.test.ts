@@ -46,8 +46,13 @@ beforeAll(async () => {
     if (path == '/bundles/posthog.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(sdk), true;
     if (!/^\/(sdk|lb)\//.test(path)) return false;
     hits.push({ method: req.method!, path, contentType: req.headers['content-type'] || '', body: await read(req) });
-    // Capture's CORS answer, so an application/json preflight would pass too (the SDK's case).
-    res.writeHead(200, { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type', 'content-type': 'application/json' });
+    // Capture's CORS answer, so the SDK's application/json preflight passes.
+    res.writeHead(200, {
+      'access-control-allow-origin': req.headers.origin || '*',
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-headers': 'content-type',
+      'content-type': 'application/json',
+    });
     res.end('{"status":1}');
     return true;
   });
@@ -88,7 +93,7 @@ async function open(cookieless: boolean) {
 <script src="/bundles/posthog.js"></script>
 <script>
 posthog.init('phc_oracle', {
-  api_host: location.origin + '/sdk',
+  api_host: '${server.url}/sdk',
   ${cookieless ? "cookieless_mode: 'always'," : ''}
   opt_out_useragent_filter: true, // headless Chromium looks like a bot to posthog-js
   disable_compression: true, request_batching: false, autocapture: false, disable_session_recording: true,
@@ -99,15 +104,17 @@ posthog.capture('signup', { plan: 'pro' });
 <script type="module">
 import { createTracker } from '/dist/leadbeam.mjs';
 import { posthog } from '/dist/transport/posthog.mjs';
-const t = createTracker({ site: 'LB-PH', endpoint: location.origin + '/lb', cookies: '${cookieless ? 'never' : 'always'}', batchMs: 50, transport: posthog({ apiKey: 'phc_oracle' }) });
+const t = createTracker({ site: 'LB-PH', endpoint: '${server.url}/lb', cookies: '${cookieless ? 'never' : 'always'}', batchMs: 50, transport: posthog({ apiKey: 'phc_oracle' }) });
 t.track('signup', { plan: 'pro' });
 </script></head><body>pricing</body></html>`,
   );
-  await page.goto(server.url + '/pricing?plan=pro', { referer: 'https://news.example/story' });
+  // The page on localhost, the collector on 127.0.0.1: cross-origin, so a preflight would show.
+  await page.goto(pageUrl(), { referer: 'https://news.example/story' });
   await waitFor(() => named('sdk', '$pageview') && named('sdk', 'signup') && named('lb', '$pageview') && named('lb', 'signup'), 'page views and events of both');
   return { page, watched };
 }
 
+const pageUrl = () => server.url.replace('127.0.0.1', 'localhost') + '/pricing?plan=pro';
 const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('posthog transport against posthog-js', () => {
@@ -115,9 +122,11 @@ describe('posthog transport against posthog-js', () => {
     const { watched } = await open(false);
     const [sdkHit] = hits.filter((h) => h.path.startsWith('/sdk/e/') && h.method == 'POST');
     const lbHits = hits.filter((h) => h.path.startsWith('/lb/'));
-    // Same capture path; leadbeam's requests are CORS-simple: no OPTIONS ever reached the server.
+    // Same capture path; leadbeam's requests are CORS-simple: no OPTIONS ever reached the server,
+    // while the SDK's application/json needed one.
     expect(lbHits.every((h) => h.method == 'POST' && h.path == '/lb/e/')).toBe(true);
     expect(sdkHit.path).toBe('/sdk/e/');
+    expect(hits.some((h) => h.method == 'OPTIONS' && h.path == '/sdk/e/')).toBe(true);
     expect(lbHits[0].contentType).toBe('application/x-www-form-urlencoded');
 
     const [sp, lp] = [named('sdk', '$pageview')!, named('lb', '$pageview')!];
@@ -131,7 +140,7 @@ describe('posthog transport against posthog-js', () => {
     for (const key of ['$current_url', '$host', '$pathname', '$referrer', '$referring_domain', 'title', '$browser_language', '$screen_width', '$screen_height']) {
       expect([key, lp.properties[key]]).toEqual([key, sp.properties[key]]);
     }
-    expect(lp.properties.$current_url).toBe(server.url + '/pricing?plan=pro');
+    expect(lp.properties.$current_url).toBe(pageUrl());
     expect(lp.properties.$screen_width).toBe(1440);
     // Ids: leadbeam's visitor id is the distinct id; session ids are UUIDv7 in both.
     const vid = (await context.cookies()).find((c) => c.name == '_lb_id')!.value;
