@@ -296,8 +296,8 @@ const REAL: { vendor: string; options: Record<string, unknown>; ip?: (r: Capture
   { vendor: 'posthog', options: { apiKey: 'phc_relaytest' }, ip: (r) => JSON.parse(new URLSearchParams(r.body).get('data')!).batch.map((e: any) => e.properties.$ip) },
   { vendor: 'segment', options: { writeKey: 'wk_relaytest' }, ip: (r) => JSON.parse(r.body).batch.map((e: any) => e.context.ip) },
   { vendor: 'umami', options: { websiteId: '9f6c1b7e-4c1d-4a86-9d0e-2b8a4c1d7e55' }, ip: (r) => [JSON.parse(r.body).payload.ip] },
-  { vendor: 'plausible', options: { domain: 'example.com' } },
-  { vendor: 'snowplow', options: { appId: 'relaytest' } },
+  { vendor: 'plausible', options: { domain: 'example.com' }, ip: (r) => [r.headers['x-forwarded-for']] },
+  { vendor: 'snowplow', options: { appId: 'relaytest', method: 'post' }, ip: (r) => JSON.parse(r.body).data.map((e: any) => e.ip) },
   { vendor: 'matomo', options: { siteId: '1' } },
 ];
 const built = (vendor: string) => new URL(`../../dist/transport/${vendor}.mjs`, import.meta.url);
