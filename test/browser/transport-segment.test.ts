@@ -122,12 +122,12 @@ async function open(head: string) {
 }
 
 /** The batch requests that reached `path` (no query) since a page opened (the tests run one page at a time). */
-const batches = (path: string, { since }: { since: number }) =>
+const batches = (path: string, { since }: { since: number }): Promise<Captured[]> =>
   waitFor(() => {
     const found = capture.requests.slice(since).filter((r) => r.method == 'POST' && r.url.split('?')[0] == path);
     const events = found.flatMap((r) => r.json.batch);
-    return events.some((e: any) => e.type == 'page') && events.some((e: any) => e.type == 'track') && found;
-  }, `page + track at ${path}`);
+    return events.some((e: any) => e.type == 'page') && events.some((e: any) => e.type == 'track') ? found : undefined;
+  }, `page + track at ${path}`) as Promise<Captured[]>;
 const preflights = (pathStart: string) => capture.requests.filter((r) => r.method == 'OPTIONS' && r.url.startsWith(pathStart));
 
 const leadbeam = (options: string, api = '') => `<script type="module">
