@@ -72,7 +72,8 @@ function toEvent(e: WireEvent, options: PosthogOptions, relay?: RelayContext) {
   p.token = options.apiKey;
   p.$lib = 'leadbeam';
   p.$pageview_id = uuidFrom(e.pv);
-  p.$process_person_profile = !!(e.vid && options.personProfiles);
+  // A script tag's data-transport-person-profiles arrives as a string: only 'false' means no.
+  p.$process_person_profile = !!e.vid && options.personProfiles != null && options.personProfiles + '' != 'false';
   if (e.vid) {
     p.distinct_id = p.$device_id = e.vid;
     if (e.sid) p.$session_id = sessionId(e.sid, e.ts);

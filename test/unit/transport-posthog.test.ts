@@ -147,6 +147,9 @@ describe('toPosthog', () => {
     const req = toPosthog(full, { apiKey: 'k', path: '/i/v0/e/', personProfiles: true })[0];
     expect(req.path).toBe('/i/v0/e/');
     expect(decode(req.body!).batch[0].properties.$process_person_profile).toBe(true);
+    // As a script tag's data-transport-person-profiles gives it: a string.
+    const flag = (personProfiles: unknown) => decode(toPosthog(full, { apiKey: 'k', personProfiles } as never)[0].body!).batch[0].properties.$process_person_profile;
+    expect([flag('true'), flag(''), flag('false'), flag(false), flag(undefined)]).toEqual([true, true, false, false, false]);
   });
 });
 
