@@ -2,7 +2,8 @@
 // each CMP adapter as its own entry, and the JSON Schema.
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 // The licence notice every built file carries (MIT asks for it in copies); `/*!` so terser keeps it.
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -21,6 +22,8 @@ const copySchema = {
   writeBundle() {
     mkdirSync('dist', { recursive: true });
     copyFileSync('src/schema.json', 'dist/schema.json');
+    // leadbeam's own Iglu schemas for the Snowplow transport: a static Iglu registry to host.
+    if (existsSync('src/transport/iglu')) cpSync('src/transport/iglu', 'dist/transport/iglu', { recursive: true });
   },
 };
 
@@ -36,7 +39,26 @@ const adapters = readdirSync('src/cmp')
   .filter((f) => f.endsWith('.ts') && !['types.ts', 'util.ts', 'index.ts'].includes(f))
   .map((f) => f.replace(/\.ts$/, ''));
 
+/**
+ * One script-tag build per vendor, dist/leadbeam.<vendor>.js: the plain build plus that
+ * vendor's transport, configured by data-transport-* attributes (src/iife-vendor.ts).
+ * Each entry is a two-line module made here, not a file per vendor.
+ */
+const vendorEntry = (name) => ({
+  name: 'vendor-entry',
+  resolveId: (id) => (id == `vendor:${name}` ? id : null),
+  load: (id) =>
+    id == `vendor:${name}`
+      ? `import { bootVendor } from ${JSON.stringify(resolve('src/iife-vendor.ts'))};\nimport { ${name} } from ${JSON.stringify(resolve(`src/transport/${name}.ts`))};\nbootVendor(${name});\n`
+      : null,
+});
+
 export default [
+  ...transports.map((name) => ({
+    input: `vendor:${name}`,
+    output: { file: `dist/leadbeam.${name}.js`, format: 'iife', banner, plugins: [min()] },
+    plugins: [vendorEntry(name), ts()],
+  })),
   {
     input: 'src/iife.ts',
     output: { file: 'dist/leadbeam.js', format: 'iife', banner, plugins: [min()] },

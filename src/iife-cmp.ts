@@ -12,7 +12,7 @@ function value(key: string, raw: unknown): unknown {
   return parts.length > 1 || key == 'purposes' ? parts : parts[0];
 }
 
-guard(boot)((tracker, options) => {
+guard(boot)({ started: (tracker, options) => {
   const source = options.consentSource as ConsentSource | undefined;
   if (!source) return;
   const adapter = adapters[source];
@@ -24,4 +24,4 @@ guard(boot)((tracker, options) => {
     if (m && key != 'consentSource') adapterOptions[name] = value(name, options[key]);
   }
   adapter(tracker, adapterOptions);
-});
+} });

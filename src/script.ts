@@ -2,13 +2,22 @@
 // stub queue in order, and installs the global leadbeam(command, ...args).
 import { doc, win } from './env';
 import { guard, warn } from './log';
+import type { Options } from './options';
 import { createTracker, INERT, type Tracker } from './tracker';
 
 type Command = ArrayLike<unknown>;
 type Global = ((...args: unknown[]) => void) & { q?: Command[]; v?: 1 };
 
-/** Installs the global; `extend` lets the CMP build start its adapter once a tracker exists. */
-export function boot(extend?: (tracker: Tracker, options: Record<string, unknown>) => void): void {
+/** What a script-tag build adds to the plain one. */
+export interface BootHooks {
+  /** Turns the init options into tracker options (a vendor build sets its transport from `data-transport-*`). */
+  prepare?(options: Record<string, unknown>): Record<string, unknown>;
+  /** Runs once the tracker exists (the CMP build starts its adapter). */
+  started?(tracker: Tracker, options: Record<string, unknown>): void;
+}
+
+/** Installs the global. */
+export function boot({ prepare, started }: BootHooks = {}): void {
   const w = win as unknown as { leadbeam?: Global } | undefined;
   const existing = w && w.leadbeam;
   // Loaded twice: the first copy keeps tracking, the second does nothing.
@@ -28,12 +37,14 @@ export function boot(extend?: (tracker: Tracker, options: Record<string, unknown
       const given = args[0];
       if (given != null && typeof given != 'object') return warn('init: options must be an object', given);
       // init options win over data attributes.
-      const options = { ...fromTag, ...given };
-      const made = createTracker(options);
+      let options: Record<string, unknown> = { ...fromTag, ...given };
+      if (prepare) options = prepare(options);
+      // resolveOptions() checks what the page gave.
+      const made = createTracker(options as unknown as Options);
       // Unusable options (createTracker said why): not "the first init"; a later valid one starts tracking.
       if (made == INERT) return;
       tracker = made;
-      if (extend) extend(tracker, options);
+      if (started) started(tracker, options);
       waiting.splice(0).forEach(run);
     } else if (!tracker) waiting.length < 100 && waiting.push(command);
     else if (tracker.hasOwnProperty(name)) (tracker as any)[name](...args);
