@@ -41,7 +41,8 @@ const visitorId = (vid: string) => {
 export const toMatomo: VendorMap<MatomoOptions> = (batch, options, relay) => {
   const queries: string[] = [];
   const ids: string[] = [];
-  const dims = options.dimensions || {};
+  // An object only (a data-transport-dimensions string is not one).
+  const dims = (typeof options.dimensions == 'object' && options.dimensions) || {};
   for (const e of batch.events) {
     if (e.type == 'consent') continue;
     const props = e.props || {};

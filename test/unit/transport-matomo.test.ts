@@ -67,6 +67,9 @@ describe('toMatomo', () => {
     expect(page.dimension2).toBe('pro');
     const [event] = queries(map({ ...full, events: full.events.slice(1, 2) }, options)[0].body!);
     expect(event).toEqual({ e_c: 'funnel', e_a: 'signup', e_n: 'hero', e_v: '3', ...common, url: PAGE.url, urlref: PAGE.ref, res: '1440x900', lang: 'de-DE', cdo: '4', dimension2: 'pro' });
+    // A dimensions string (a data-transport-* attribute) is no mapping: no dimension at all.
+    const props = { type: 'event' as const, id: 'id-event-0000009', ts: TS, pv: PV, name: 'x', props: { '0': 'a', length: 1 } };
+    expect(toMatomo({ ...full, events: [props] }, { siteId: 7, dimensions: 'plan' as never })[0].body).not.toContain('dimension');
   });
 
   it('sends no visitor id for a cookieless batch: Matomo recognises the visit by its config id', () => {
