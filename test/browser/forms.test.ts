@@ -28,6 +28,10 @@ declare global {
     __shadowSubmits?: number;
     __stopForms: () => void;
     __ready?: boolean;
+    __native: { submit: () => void; requestSubmit: (submitter?: HTMLElement | null) => void };
+    __validated: number;
+    __pageWrapped: number;
+    __closedForm: HTMLFormElement;
   }
 }
 
@@ -325,5 +329,163 @@ describe('what is never read or sent', () => {
     await waitFor(submits, 'the submit');
     expect(await domains()).toEqual([]);
     await expectNothingElseSent();
+  });
+});
+
+describe('submits made by script', () => {
+  /** The frame `sink` shows thanks.html: the form really submitted. */
+  const sunk = () => page.waitForFunction(() => document.querySelector('iframe')!.contentWindow!.location.pathname.endsWith('/thanks.html'));
+
+  it('form.submit() fires no submit event, and the domain is captured once', async () => {
+    await page.fill('#scripted input', 'jan@scripted.nl');
+    await page.evaluate(() => (document.getElementById('scripted') as HTMLFormElement).submit());
+    expect(await domains()).toEqual(['scripted.nl']);
+    await sunk();
+    expect(await page.evaluate(() => window.__docSubmits)).toBe(0);
+    await expectNothingElseSent(['scripted.nl']);
+  });
+
+  it('form.submit() that navigates away: the beacon leaves before the page does', async () => {
+    await page.fill('#native input', 'jan@submit-nav.nl');
+    await Promise.all([page.waitForURL('**/thanks.html'), page.evaluate(() => (document.getElementById('native') as HTMLFormElement).submit())]);
+    await page.waitForSelector('#thanks');
+    await expectRecorded(['submit-nav.nl']);
+  });
+
+  it("form.submit() from the form's own submit handler (validation plugins) is one submit: the domain once", async () => {
+    await page.click('#validate button');
+    await sunk();
+    expect(await page.evaluate(() => window.__validated)).toBe(1);
+    expect(await domains()).toEqual(['validated.nl']);
+    await expectNothingElseSent(['validated.nl']);
+  });
+
+  it('requestSubmit() of a form in an open shadow root, with no focus or click before: the domain once', async () => {
+    await page.evaluate(() => {
+      // The value is set by script: no focusin or click has revealed the root.
+      const form = document.getElementById('shadow')!.shadowRoot!.querySelector('form')!;
+      form.querySelector('input')!.value = 'jan@scripted-shadow.nl';
+      form.requestSubmit();
+    });
+    expect(await page.evaluate(() => window.__shadowSubmits)).toBe(1);
+    expect(await page.evaluate(() => window.__docSubmits)).toBe(0);
+    expect(await domains()).toEqual(['scripted-shadow.nl']);
+    // A nested root too; the first one again (its listener is already there): each once.
+    await page.evaluate(() => {
+      const inner = document.getElementById('nested')!.shadowRoot!.querySelector('lb-signup')!.shadowRoot!.querySelector('form')!;
+      inner.querySelector('input')!.value = 'jan@scripted-nested.nl';
+      inner.requestSubmit();
+      document.getElementById('shadow')!.shadowRoot!.querySelector('form')!.requestSubmit();
+    });
+    expect(await domains()).toEqual(['scripted-shadow.nl', 'scripted-nested.nl', 'scripted-shadow.nl']);
+    await expectNothingElseSent(['scripted-shadow.nl', 'scripted-nested.nl', 'scripted-shadow.nl']);
+  });
+
+  it('requestSubmit() of an invalid shadow-root form submits nothing, so nothing is read', async () => {
+    const reads = await page.evaluate(() => {
+      const form = document.getElementById('shadow')!.shadowRoot!.querySelector('form')!;
+      const input = form.querySelector('input')!;
+      input.value = 'jan@invalid-shadow.nl';
+      input.pattern = 'nomatch';
+      const log: string[] = [];
+      const d = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!;
+      Object.defineProperty(input, 'value', { configurable: true, get: () => (log.push('read'), d.get!.call(input)) });
+      form.requestSubmit();
+      return log;
+    });
+    expect(reads).toEqual([]);
+    expect(await page.evaluate(() => window.__shadowSubmits)).toBeUndefined();
+    await expectNothingElseSent();
+  });
+
+  it('form.submit(): password, hidden, postal-address and phone fields are never read; only the e-mail field is', async () => {
+    await page.evaluate(() => document.querySelectorAll<HTMLFormElement>('#secret, #postal').forEach((f) => (f.target = 'sink')));
+    await spyValues('#nomail input, #secret input, #postal input');
+    await page.evaluate(() => (document.getElementById('nomail') as HTMLFormElement).submit());
+    await sunk();
+    expect(await page.evaluate(() => window.__reads)).toEqual([]);
+    expect(await domains()).toEqual([]);
+    await page.evaluate(() => {
+      (document.getElementById('secret') as HTMLFormElement).submit();
+      (document.getElementById('postal') as HTMLFormElement).submit();
+    });
+    expect(await page.evaluate(() => window.__reads)).toEqual(['secret/email/email', 'postal/text/kontakt']);
+    expect(await domains()).toEqual(['acme.nl', 'real-mail.nl']);
+    await expectNothingElseSent(['acme.nl', 'real-mail.nl']);
+    expect(recorded.join()).not.toMatch(/nomail|secret/);
+  });
+
+  it('a form in a closed shadow root, submitted by its own script: nothing read, nothing sent', async () => {
+    const reads = await page.evaluate(() => {
+      const input = window.__closedForm.querySelector('input')!;
+      const log: string[] = [];
+      const d = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!;
+      Object.defineProperty(input, 'value', { configurable: true, get: () => (log.push('read'), d.get!.call(input)) });
+      window.__closedForm.addEventListener('submit', (e) => e.preventDefault());
+      window.__closedForm.requestSubmit();
+      window.__closedForm.submit();
+      return log;
+    });
+    expect(reads).toEqual([]);
+    await sunk();
+    expect(await domains()).toEqual([]);
+    await expectNothingElseSent();
+  });
+
+  it('wrapped, not replaced: same errors as the original, and stop() restores both methods', async () => {
+    const state = () =>
+      page.evaluate(() => [
+        HTMLFormElement.prototype.submit === window.__native.submit,
+        HTMLFormElement.prototype.requestSubmit === window.__native.requestSubmit,
+      ]);
+    expect(await state()).toEqual([false, false]);
+    const errors = await page.evaluate(() => {
+      const message = (f: () => void) => {
+        try {
+          return String(f());
+        } catch (e) {
+          return `${(e as Error).name}: ${(e as Error).message}`;
+        }
+      };
+      const form = document.getElementById('rs') as HTMLFormElement;
+      return [
+        [message(() => HTMLFormElement.prototype.submit.call({})), message(() => window.__native.submit.call({}))],
+        [message(() => form.requestSubmit(document.body)), message(() => window.__native.requestSubmit.call(form, document.body))],
+      ];
+    });
+    for (const [wrapped, native] of errors) {
+      expect(wrapped).toMatch(/^TypeError/);
+      expect(wrapped).toBe(native);
+    }
+    await page.evaluate(() => window.__stopForms());
+    expect(await state()).toEqual([true, true]);
+  });
+
+  it('a wrapper the page installs after leadbeam still runs, and stop() leaves it in place', async () => {
+    await page.fill('#scripted input', 'jan@page-wrapper.nl');
+    await page.evaluate(() => {
+      window.__pageWrapped = 0;
+      const mine = HTMLFormElement.prototype.submit;
+      HTMLFormElement.prototype.submit = function (this: HTMLFormElement) {
+        window.__pageWrapped++;
+        return mine.call(this);
+      };
+      (document.getElementById('scripted') as HTMLFormElement).submit();
+    });
+    expect(await page.evaluate(() => window.__pageWrapped)).toBe(1);
+    expect(await domains()).toEqual(['page-wrapper.nl']);
+    await sunk();
+    await page.evaluate(() => {
+      window.__stopForms();
+      document.querySelector('iframe')!.src = 'about:blank';
+    });
+    await page.waitForFunction(() => document.querySelector('iframe')!.contentWindow!.location.href == 'about:blank');
+    // Still the page's wrapper (not put back over it); leadbeam only passes through now.
+    expect(await page.evaluate(() => HTMLFormElement.prototype.submit !== window.__native.submit)).toBe(true);
+    await page.evaluate(() => (document.getElementById('scripted') as HTMLFormElement).submit());
+    await sunk();
+    expect(await page.evaluate(() => window.__pageWrapped)).toBe(2);
+    expect(await domains()).toEqual(['page-wrapper.nl']);
+    await expectRecorded(['page-wrapper.nl']);
   });
 });

@@ -299,6 +299,31 @@ describe('submit detection and wiring', () => {
     expect(() => div.dispatchEvent(new Event('submit', { bubbles: true }))).not.toThrow();
   });
 
+  it('wraps form.submit and requestSubmit; tracker.destroy() restores them, stop() only if nobody wrapped since', async () => {
+    stop();
+    const proto = HTMLFormElement.prototype;
+    const methods = () => [proto.submit, proto.requestSubmit];
+    const native = methods();
+    expect(native.every((m) => typeof m == 'function')).toBe(true);
+    const { createTracker } = await import('../../src/tracker');
+    const t = createTracker({ site: 'S', endpoint: 'https://c.example/e', transport: () => true });
+    expect(methods()).not.toEqual(native);
+    t.destroy();
+    expect(methods()).toEqual(native);
+    // a, then b wraps over it; a stops first and must not throw b's wrappers away.
+    const a = watchForms(() => {});
+    const wrappedByA = methods();
+    const b = watchForms(() => {});
+    a();
+    expect(methods()).not.toEqual(wrappedByA);
+    expect(methods()).not.toEqual(native);
+    b();
+    // a's wrappers stay, passing through: b restored what it found.
+    expect(methods()).toEqual(wrappedByA);
+    [proto.submit, proto.requestSubmit] = native;
+    stop = () => {};
+  });
+
   it('without a DOM (SSR) it does nothing and stop() is safe', () => {
     vi.stubGlobal('document', undefined);
     try {
