@@ -21,6 +21,16 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          name: 'collector',
+          include: ['collector/test/**/*.test.{mjs,ts}'],
+          environment: 'node',
+          testTimeout: 30_000,
+          // A file may start a PostgreSQL cluster (and install Debian's package first).
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });
