@@ -1,5 +1,5 @@
 // The two first-party cookies: <prefix>_id (visitor, 13 months, renewed on
-// visit) and <prefix>_ses (session, 30 minutes of inactivity, rolling), on the
+// visit unless renewVisitorId is false) and <prefix>_ses (session, 30 minutes of inactivity, rolling), on the
 // registrable domain found by probing; plus the opt-out flag, written only
 // when the visitor opts out (and then its own probe). Only called once a document exists.
 import { doc, win } from './env';
@@ -29,12 +29,21 @@ export interface Cookies {
   lost(): boolean;
   /** Deletes both cookies at once, on every domain they could have been set on. */
   clear(): void;
+  /** The `_optout` flag says opted out: '1', or any value but 'd' (a foreign flag errs on the side of privacy). */
   optedOut(): boolean;
   setOptOut(on: boolean): void;
+  /** The flag says forgotten ('d', written by forget()): consent counts as denied until a fresh grant. */
+  forgotten(): boolean;
+  /** Marks the visitor as forgotten, or (off) removes that mark; an opt-out flag is never touched. */
+  setForgotten(on: boolean): void;
+  /** The visitor id in the cookie, if valid (read only: nothing is written). */
+  vid(): string | undefined;
 }
 
 /**
- * The first value of the cookie that is a base64url id of `length` characters.
+ * The first value of the cookie that is a base64url id of `length` characters,
+ * optionally followed by `.<base36>` (the visitor cookie's first expiry, kept
+ * with `renewVisitorId: false`; plain ids of older versions stay valid).
  * Malformed or foreign values (also copies on another path or domain) are
  * never trusted: they read as missing, and ensure() writes a fresh id over them.
  */
@@ -42,7 +51,7 @@ export function read(name: string, length: number): string | undefined {
   try {
     for (const pair of doc!.cookie.split('; ')) {
       const value = pair.slice(name.length + 1);
-      if (pair == name + '=' + value && isId(value, length)) return value;
+      if (pair == name + '=' + value && isId(value.slice(0, length), length) && /^(\.[a-z\d]{1,9})?$/.test(value.slice(length))) return value;
     }
   } catch {
     // A sandboxed document throws on cookie access: no cookie.
@@ -70,7 +79,7 @@ export function candidates(host: string): string[] {
   return out;
 }
 
-export function createCookies(prefix: string, fixedDomain: string): Cookies {
+export function createCookies(prefix: string, fixedDomain: string, renew = true): Cookies {
   const ID = prefix + '_id';
   const SES = prefix + '_ses';
   const OUT = prefix + '_optout';
@@ -90,12 +99,13 @@ export function createCookies(prefix: string, fixedDomain: string): Cookies {
    * cookie (public suffixes refuse). The probe is the probe cookie, deleted at
    * once, or the opt-out flag itself, kept where it stuck.
    */
-  function registrable(probe = PROBE, age = 10): string {
+  function registrable(probe = PROBE, age = 10, value = '1'): string {
     if (domain == null) {
       domain = '';
       for (const d of candidates(win!.location.hostname)) {
-        write(probe, '1', age, d);
-        if (read(probe, 1)) {
+        write(probe, value, age, d);
+        // The value written, not any: an opt-out may replace a forgotten mark that is already there.
+        if (read(probe, 1) == value) {
           if (probe == PROBE) write(probe, '', 0, d);
           domain = d;
           break;
@@ -110,11 +120,15 @@ export function createCookies(prefix: string, fixedDomain: string): Cookies {
       const now = Date.now();
       if (!read(ID, 22) || !read(SES, 16) || now - lastWrite > RENEW_MS) {
         const d = registrable();
-        write(ID, read(ID, 22) || randomId(22), VISITOR_AGE, d);
+        const [id, first] = (read(ID, 22) || randomId(22)).split('.');
+        // renewVisitorId: false keeps the first expiry (in seconds), carried in the value:
+        // a visit never extends it (CNIL's audience-measurement exemption asks for that).
+        const end = renew ? 0 : first ? parseInt(first, 36) : Math.round(now / 1000) + VISITOR_AGE;
+        write(ID, renew ? id : id + '.' + end.toString(36), renew ? VISITOR_AGE : end - Math.round(now / 1000), d);
         write(SES, read(SES, 16) || randomId(16), SESSION_AGE, d);
         lastWrite = now;
       }
-      const vid = read(ID, 22);
+      const vid = (read(ID, 22) || '').slice(0, 22) || undefined;
       known = !!vid;
       return { vid, sid: read(SES, 16) };
     },
@@ -124,14 +138,32 @@ export function createCookies(prefix: string, fixedDomain: string): Cookies {
       known = false;
       if (read(ID, 22) || read(SES, 16)) drop(ID, SES);
     },
-    // Any value counts: a foreign flag errs on the side of privacy.
-    optedOut: () => !!read(OUT, 1),
+    // Any value but 'd' counts: a foreign flag errs on the side of privacy.
+    optedOut,
     setOptOut(on) {
-      if (!on == !read(OUT, 1)) return;
-      if (!on) return drop(OUT);
-      // Opting out may be the only write of a cookieless page, and only the flag may be
-      // written there: unless the domain is known, the flag is its own probe and stays where it stuck.
-      if (domain != null || !registrable(OUT, VISITOR_AGE)) write(OUT, '1', VISITOR_AGE, domain!);
+      // An opt-out replaces a forgotten mark; opting in never removes one.
+      if (on != optedOut()) on ? set('1') : drop(OUT);
     },
+    forgotten: () => flag() == 'd',
+    // Never over an opt-out, and a grant removes only this mark.
+    setForgotten(on) {
+      if (flag() == (on ? '' : 'd')) on ? set('d') : drop(OUT);
+    },
+    vid: () => (read(ID, 22) || '').slice(0, 22) || undefined,
   };
+
+  function flag(): string {
+    return read(OUT, 1) || '';
+  }
+
+  function optedOut(): boolean {
+    return flag() > '' && flag() != 'd';
+  }
+
+  /** Writes the flag: '1' opted out, 'd' forgotten. */
+  function set(value: string): void {
+    // The flag may be the only write of a cookieless page, and only the flag may be
+    // written there: unless the domain is known, the flag is its own probe and stays where it stuck.
+    if (domain != null || !registrable(OUT, VISITOR_AGE, value)) write(OUT, value, VISITOR_AGE, domain!);
+  }
 }

@@ -99,6 +99,12 @@ export interface Options {
    */
   cookiePrefix?: string;
   /**
+   * Renew the visitor cookie's 13 months on each visit. `false` keeps the expiry it got when
+   * it was first set (stored in its value), as the CNIL's audience-measurement exemption asks.
+   * @defaultValue `true`
+   */
+  renewVisitorId?: boolean;
+  /**
    * Cookie `Domain`; by default the registrable domain, found by probing.
    * @defaultValue `''` (probe)
    */
@@ -145,6 +151,7 @@ export const DEFAULTS: Omit<Resolved, 'site' | 'endpoint'> = {
   respectGpc: true,
   respectDnt: false,
   cookiePrefix: '_lb',
+  renewVisitorId: true,
   cookieDomain: '',
   transport: 'auto',
   batchMs: 1000,

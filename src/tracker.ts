@@ -73,7 +73,7 @@ export function createTracker(options: Options): Tracker {
   // time. https://developer.chrome.com/docs/web-platform/prerender-pages#impact-on-analytics
   if ((doc as Document & { prerendering?: boolean }).prerendering) return whenShown(() => createTracker(options));
 
-  const cookies = createCookies(o.cookiePrefix, o.cookieDomain);
+  const cookies = createCookies(o.cookiePrefix, o.cookieDomain, o.renewVisitorId);
   const n = nav as (Navigator & { globalPrivacyControl?: boolean }) | undefined;
   // The consent state lives on the resolved options (cookies, requireConsent) plus three fields.
   const c = o as typeof o & ConsentInput;

@@ -5,7 +5,7 @@
 // Every attempted write and send is recorded in the page (storage-spy.ts).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
-import { startCollector, type Collector, type WireBatch, type WireEvent } from '../../examples/collector/collector.mjs';
+import { startCollector, type Collector, type WireBatch, type WireEvent } from '../../collector/src/server.mjs';
 import { parseCookieWrite, privacySignals, sentEvents, spyOn, writes, type Spy } from './storage-spy';
 
 let browser: Browser;
@@ -111,6 +111,38 @@ describe('the first-party cookies', () => {
     expect(renewed.value).toBe(id.value);
     expect(renewed.expires).toBeGreaterThanOrEqual(id.expires);
     expect(errors).toEqual([]);
+  });
+
+  it('renewVisitorId: false keeps the first expiry of _lb_id on later visits (the default renews 13 months)', async () => {
+    // First visit: the value carries the expiry it was set with; the wire gets the plain id.
+    const first = await open({ cookies: 'always', renewVisitorId: false });
+    await waitFor(() => pageViews().length == 1, 'page view');
+    const set = (await jar('_lb_id')) as any;
+    const [vid, exp] = set.value.split('.');
+    expect(pageViews()[0].vid).toBe(vid);
+    expect(Math.abs(set.expires - Date.now() / 1000 - VISITOR_S)).toBeLessThan(120);
+    expect(Math.abs(parseInt(exp, 36) - set.expires)).toBeLessThan(2);
+    await first.close();
+
+    // A visit 296 days later: 100 days are left, and the visit does not extend them.
+    const end = Math.round(Date.now() / 1000) + 100 * 86400;
+    await context.addCookies([{ name: '_lb_id', value: vid + '.' + end.toString(36), domain: '.example.test', path: '/', expires: end, sameSite: 'Lax' }]);
+    const later = await open({ cookies: 'always', renewVisitorId: false });
+    await waitFor(() => pageViews().length == 2, 'second page view');
+    expect(pageViews()[1].vid).toBe(vid);
+    // The cookie was rewritten (the session cookie with it), yet with the same expiry.
+    expect(cookieWrites(spy.log).filter((c) => c.name == '_lb_id').length).toBe(2);
+    const kept = (await jar('_lb_id')) as any;
+    expect(kept.value).toBe(vid + '.' + end.toString(36));
+    expect(Math.abs(kept.expires - end)).toBeLessThan(2);
+    await later.close();
+
+    // The default renews: the same visitor, 13 months from now again.
+    await open({ cookies: 'always' });
+    await waitFor(() => pageViews().length == 3, 'third page view');
+    const renewed = (await jar('_lb_id')) as any;
+    expect(renewed.value).toBe(vid);
+    expect(Math.abs(renewed.expires - Date.now() / 1000 - VISITOR_S)).toBeLessThan(120);
   });
 
   it('cookiePrefix and cookieDomain: the names and the Domain follow the options, with no probe', async () => {

@@ -486,3 +486,55 @@ describe('opt-out flag', () => {
     expect(jar.named('_lb_optout')).toMatchObject([{ hostOnly: true }]);
   });
 });
+
+describe('renewVisitorId: false keeps the first expiry of the visitor cookie', () => {
+  const DAY = 86_400;
+  const idWrites = () => jar.writes.filter((w) => w.name == '_lb_id');
+
+  it('a later visit rewrites the visitor cookie with what is left of the first 13 months, never more', () => {
+    install('https://www.example.co.uk/');
+    const first = createCookies('_lb', '', false).ensure();
+    expect(first.vid).toMatch(ID); // the wire gets the plain id, never the expiry
+    const end = Math.round(now / 1000) + 34_214_400;
+    expect(idWrites().map((w) => [w.value, w.attrs['max-age']])).toEqual([[first.vid + '.' + end.toString(36), '34214400']]);
+    now += 30 * DAY * 1000; // a visit a month later
+    const writes = jar.writes.length;
+    expect(createCookies('_lb', '', false).ensure()).toMatchObject({ vid: first.vid });
+    expect(jar.writes.slice(writes).filter((w) => w.name == '_lb_id').map((w) => [w.value, w.attrs['max-age']])).toEqual([
+      [first.vid + '.' + end.toString(36), String(34_214_400 - 30 * DAY)],
+    ]);
+  });
+
+  it('the default renews the full 13 months on each visit and writes the plain id', () => {
+    install('https://www.example.co.uk/');
+    const first = createCookies('_lb', '').ensure();
+    now += 30 * DAY * 1000;
+    createCookies('_lb', '').ensure();
+    expect(idWrites().map((w) => [w.value, w.attrs['max-age']])).toEqual([
+      [first.vid, '34214400'],
+      [first.vid, '34214400'],
+    ]);
+  });
+
+  it('a plain id of an earlier version is kept and gets its expiry from now; switching back to renewing keeps the id', () => {
+    install('https://www.example.co.uk/');
+    jar.plant({ name: '_lb_id', value: 'E'.repeat(22), domain: 'example.co.uk', hostOnly: false });
+    expect(createCookies('_lb', '', false).ensure().vid).toBe('E'.repeat(22));
+    expect(jar.named('_lb_id').map((c) => c.value)).toEqual(['E'.repeat(22) + '.' + (Math.round(now / 1000) + 34_214_400).toString(36)]);
+    now += 61_000;
+    expect(createCookies('_lb', '').ensure().vid).toBe('E'.repeat(22));
+    expect(jar.named('_lb_id').map((c) => [c.value, c.maxAge])).toEqual([['E'.repeat(22), 34_214_400]]);
+  });
+
+  it('read() accepts only an id plus one lower-case base36 suffix', () => {
+    install('https://www.example.co.uk/');
+    for (const bad of ['A'.repeat(22) + '.', 'A'.repeat(22) + '.x.y', 'A'.repeat(22) + '.ABC', 'A'.repeat(22) + 'x', 'A'.repeat(22) + '.' + '1'.repeat(10)]) {
+      jar.cookies.clear();
+      jar.plant({ name: '_lb_id', value: bad });
+      expect(read('_lb_id', 22), bad).toBeUndefined();
+    }
+    jar.plant({ name: '_lb_id', value: 'A'.repeat(22) + '.smw0zk' });
+    expect(read('_lb_id', 22)).toBe('A'.repeat(22) + '.smw0zk');
+    expect(createCookies('_lb', '').exists()).toBe(true);
+  });
+});
