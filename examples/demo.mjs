@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCollector, formatEvent } from './collector/collector.mjs';
+import { startCollector, formatEvent } from '../collector/src/server.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const PAGE_DIR = join(ROOT, 'examples', 'basic');

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCollector, formatEvent } from './collector/collector.mjs';
+import { startCollector, formatEvent } from '../collector/src/server.mjs';
 import { createProxy } from './first-party-proxy/proxy.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));

@@ -41,7 +41,9 @@ async function loadMapping(vendor) {
   if (typeof mod[name] != 'function') {
     throw new Error(`relay: ${fileURLToPath(file)} has no function export ${name} (it exports: ${Object.keys(mod).join(', ') || 'nothing'})`);
   }
-  return mod[name];
+  // Vendors that want the page on every event get it from a page memory, as in the browser, but sized for a
+  // server: a page view's url, title… go with the events of that page view that arrive in later batches.
+  return typeof mod.withPages == 'function' ? mod.withPages(mod[name], 50_000) : mod[name];
 }
 
 /** The configured vendor base: http(s), no credentials, query or fragment; kept without a trailing slash. */

@@ -19,7 +19,7 @@
 // configured vendor host, with the visitor's IP where that vendor looks for it; the
 // vendor's answer decides ours. See relay.mjs and the README.
 //
-// CLI: node examples/collector/collector.mjs [--port 8787] [--host 127.0.0.1] [--out events.ndjson]
+// CLI: node collector/src/server.mjs [--port 8787] [--host 127.0.0.1] [--out events.ndjson]
 //      [--path /t/e] [--relay posthog --relay-host https://eu.i.posthog.com --relay-option apiKey=phc_…]
 
 import { createServer } from 'node:http';
@@ -403,7 +403,7 @@ export function formatEvent(e, site = '') {
 }
 
 // ---------------------------------------------------------------- CLI
-const USAGE = `usage: node examples/collector/collector.mjs [--port 8787] [--host 127.0.0.1] [--out events.ndjson] [--max-body 65536]
+const USAGE = `usage: node collector/src/server.mjs [--port 8787] [--host 127.0.0.1] [--out events.ndjson] [--max-body 65536]
   [--path /e]                         the one path that takes batches, e.g. /t/e
   relay mode (forward each batch to one vendor, fixed here, never by a request):
   --relay <vendor>                    posthog, snowplow, plausible, segment, umami, matomo (dist/transport/<vendor>.mjs)

@@ -4,7 +4,7 @@
 //   node examples/first-party-proxy/proxy.mjs --port 8080 --target http://127.0.0.1:8787/e
 //
 // serves this example (and the repo's dist/) on http://127.0.0.1:8080/ and
-// forwards /t/e to the reference collector (node examples/collector/collector.mjs).
+// forwards /t/e to the reference collector (node collector/src/server.mjs).
 // In production the same few lines live in your web server or framework
 // (an nginx location, a Next.js rewrite, an Express route).
 

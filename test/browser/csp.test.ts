@@ -4,7 +4,7 @@
 // securitypolicyviolation, and every event arrives.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventsOf, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
-import { startCollector, type Collector } from '../../examples/collector/collector.mjs';
+import { startCollector, type Collector } from '../../collector/src/server.mjs';
 
 let browser: Browser;
 let server: StaticServer;

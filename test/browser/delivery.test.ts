@@ -10,7 +10,7 @@
 // (page.clock): time is fast-forwarded, never slept through.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
-import { startCollector, type Collector, type FaultHook, type WireEvent } from '../../examples/collector/collector.mjs';
+import { startCollector, type Collector, type FaultHook, type WireEvent } from '../../collector/src/server.mjs';
 
 let browser: Browser;
 let server: StaticServer;

@@ -10,7 +10,7 @@ import { extname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startCollector, type Collector, type WireEvent } from '../../examples/collector/collector.mjs';
+import { startCollector, type Collector, type WireEvent } from '../../collector/src/server.mjs';
 import { createProxy } from '../../examples/first-party-proxy/proxy.mjs';
 import { eventsOf, ROOT, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
 

@@ -2,7 +2,7 @@
 // exact bytes the reference collector received.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventsOf, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
-import { startCollector, type Collector } from '../../examples/collector/collector.mjs';
+import { startCollector, type Collector } from '../../collector/src/server.mjs';
 
 let browser: Browser;
 let server: StaticServer;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { eventsOf, CHROMIUM, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
-import { startCollector, type Collector } from '../../examples/collector/collector.mjs';
+import { startCollector, type Collector } from '../../collector/src/server.mjs';
 
 let browser: Browser;
 let server: StaticServer;

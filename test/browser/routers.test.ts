@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startCollector, type Collector, type WireEvent } from '../../examples/collector/collector.mjs';
+import { startCollector, type Collector, type WireEvent } from '../../collector/src/server.mjs';
 import { eventsOf, launchBrowser, ROOT, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type Page, type StaticServer } from './harness';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -2,7 +2,7 @@
 // reference collector received: the title, a huge SPA URL, event names and props.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventsOf, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type StaticServer } from './harness';
-import { startCollector, type Collector } from '../../examples/collector/collector.mjs';
+import { startCollector, type Collector } from '../../collector/src/server.mjs';
 
 let browser: Browser;
 let server: StaticServer;

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, launchBrowser, startStaticServer, waitFor, type Browser, type StaticServer } from './harness';
-import { startCollector, type Collector, type WireEvent } from '../../examples/collector/collector.mjs';
+import { startCollector, type Collector, type WireEvent } from '../../collector/src/server.mjs';
 import { parseCookieWrite, privacySignals, sentEvents, spyOn, storageState, writes } from './storage-spy';
 
 type CookieMode = 'consent' | 'always' | 'never';

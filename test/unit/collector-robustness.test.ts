@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCollector, type Collector } from '../../examples/collector/collector.mjs';
+import { startCollector, type Collector } from '../../collector/src/server.mjs';
 
 const TIMEOUT = 400; // the collector's requestTimeout here: short, so slow-client tests stay fast
 const MAX_BODY = 8192;

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCollector, formatEvent, type Collector } from '../../examples/collector/collector.mjs';
+import { startCollector, formatEvent, type Collector } from '../../collector/src/server.mjs';
 
 interface Res {
   status: number;
