@@ -103,6 +103,9 @@ export const toMatomo: VendorMap<MatomoOptions> = (batch, options, relay) => {
  * transport: matomo({ siteId: 1 }) })`. No de-duplication at Matomo, so a request
  * that got an answer is never resent (a timeout can double-count).
  */
+/** For a server (the collector's relay): the same page memory as the browser transport, sized for many visitors. */
+export { withPages } from './util';
+
 export const matomo = (options: MatomoOptions): TransportFn => {
   // Matomo refuses a request without a site (400: dropped, never retried).
   if (!options || (typeof options.siteId != 'number' && typeof options.siteId != 'string')) warn('matomo: option "siteId" is required');

@@ -62,6 +62,9 @@ export function toPlausible(batch: WireBatch, options: PlausibleOptions, relay?:
  * referrer (withPages). Plausible does not de-duplicate: a request that got any
  * status is never sent again.
  */
+/** For a server (the collector's relay): the same page memory as the browser transport, sized for many visitors. */
+export { withPages } from './util';
+
 export const plausible = (options: PlausibleOptions): TransportFn => {
   if (!options || !options.domain) warn('plausible: domain is required');
   return createVendorTransport(withPages(toPlausible), options || ({} as PlausibleOptions), { dedupes: false });

@@ -87,6 +87,9 @@ export function toSegment(batch: WireBatch, options: SegmentOptions, relay?: Rel
  * (e.g. `https://api.segment.io`, or the RudderStack data plane URL). Later calls of a page view
  * get its page, language and screen (withPages: leadbeam sends them with the page view only).
  */
+/** For a server (the collector's relay): the same page memory as the browser transport, sized for many visitors. */
+export { withPages } from './util';
+
 export const segment = (options: SegmentOptions): TransportFn => {
   if (!options || !options.writeKey) warn('segment: writeKey is required');
   return createVendorTransport(withPages(toSegment), options || ({} as SegmentOptions), { dedupes: true });

@@ -84,6 +84,9 @@ export const toUmami: VendorMap<UmamiOptions> = (batch, options, relay) => {
  * transport: umami({ websiteId }) })`. No de-duplication at Umami, so a request
  * that got an answer is never resent (a timeout can double-count).
  */
+/** For a server (the collector's relay): the same page memory as the browser transport, sized for many visitors. */
+export { withPages } from './util';
+
 export const umami = (options: UmamiOptions): TransportFn => {
   // Umami refuses an event without a website (400: dropped, never retried).
   if (!options || typeof options.websiteId != 'string') warn('umami: option "websiteId" is required');

@@ -121,14 +121,14 @@ export function uuidFrom(id: string, ms?: number): string {
  * comes first), while Umami, Matomo and Plausible want the page on every event.
  * Remembers the last 20 page views.
  */
-export function withPages<O>(map: VendorMap<O>): VendorMap<O> {
+export function withPages<O>(map: VendorMap<O>, max = 20): VendorMap<O> {
   const pages = new Map<string, WireEvent>();
   return (batch, options, relay) => {
     for (const e of batch.events)
       if (e.type == 'page') {
         pages.delete(e.pv);
         pages.set(e.pv, e);
-        if (pages.size > 20) pages.delete(pages.keys().next().value as string);
+        if (pages.size > max) pages.delete(pages.keys().next().value as string);
       }
     const events = batch.events.map((e) => {
       const p = e.type != 'page' && pages.get(e.pv);

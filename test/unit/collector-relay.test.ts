@@ -305,6 +305,19 @@ const built = (vendor: string) => new URL(`../../dist/transport/${vendor}.mjs`, 
 const exists = (vendor: string) => existsSync(new URL(`../../src/transport/${vendor}.ts`, import.meta.url));
 
 describe('collector relay mode with the real vendor mappings (dist/transport)', () => {
+  it.skipIf(!exists('umami'))('umami: an event in a later batch than its page view still arrives with that page (the relay keeps a page memory)', async () => {
+    const vendor = await startVendor();
+    opened.push(vendor);
+    const c = await startCollector({ path: '/t/e', relay: { vendor: 'umami', host: vendor.origin, options: { websiteId: '9f6c1b7e-4c1d-4a86-9d0e-2b8a4c1d7e55' } } });
+    opened.push(c);
+    const post = (events: object[]) => send(c.url, { body: JSON.stringify({ v: 1, site: 'LB-RELAY', sent: Date.now(), events }) });
+    expect((await post([page({ title: 'Pricing' })])).status).toBe(200);
+    expect((await post([{ type: 'event', id: newId(), ts: Date.now() - 100, pv: PV, name: 'later_batch' }])).status).toBe(200);
+    const event = vendor.got.map((r) => JSON.parse(r.body).payload).find((p) => p.name == 'later_batch');
+    expect(event).toMatchObject({ url: '/pricing', title: 'Pricing' });
+  });
+
+
   for (const { vendor: name, options, ip } of REAL) {
     it.skipIf(!exists(name))(`${name}: the batch arrives as to${name[0].toUpperCase() + name.slice(1)}() maps it, with the client's IP (via a trusted proxy) where ${name} reads it`, async () => {
       const vendor = await startVendor();
