@@ -16,6 +16,8 @@ export default defineConfig({
           include: ['test/browser/**/*.test.ts'],
           environment: 'node',
           // One Chromium per file; two files at a time fits a 2-core CI machine.
+          // routers.test.ts (a real `next build`, both cores) runs after the others (`npm run test:routers`):
+          // beside it, the long-task tests of resilience.test.ts saw 126 ms tasks that were only CPU starvation.
           maxWorkers: 2,
           testTimeout: 30_000,
           hookTimeout: 60_000,
