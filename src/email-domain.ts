@@ -20,17 +20,23 @@ export interface EmailDomainOptions {
 
 // Consumer mail domains, space-separated; `brand.*` = the brand under any TLD
 // (brand.de, brand.co.uk, brand.com.br). Big global providers plus the large
-// ISPs / mail providers of NL, BE, DE, FR and UK. A flat string costs fewer
-// bytes than a grouped one plus the code to unpack it.
+// ISPs / mail providers of DE, NL, BE, FR, UK, IT, ES, PL, CH, AT, CZ and the
+// Nordics. A flat string costs fewer bytes than a grouped one plus the code to unpack it.
 const LIST =
-  'outlook.* hotmail.* live.* yahoo.* aol.* gmx.* yandex.* protonmail.* ' +
-  'gmail.com googlemail.com msn.com ymail.com icloud.com me.com mac.com mail.com zoho.com ' +
-  'btinternet.com sky.com virginmedia.com ntlworld.com talktalk.net blueyonder.co.uk ' +
-  'proton.me mailbox.org laposte.net ' +
-  'ziggo.nl kpnmail.nl kpnplanet.nl planet.nl hetnet.nl home.nl chello.nl xs4all.nl casema.nl upcmail.nl telfort.nl ' +
-  'telenet.be skynet.be proximus.be scarlet.be pandora.be ' +
-  'web.de t-online.de freenet.de arcor.de posteo.de ' +
-  'orange.fr wanadoo.fr free.fr sfr.fr bbox.fr neuf.fr';
+  'outlook.* hotmail.* live.* yahoo.* aol.* gmx.* yandex.* protonmail.* tutanota.* fastmail.* mail.* email.* tiscali.* chello.* online.* tuta.* wanadoo.* ' +
+  'gmail.com googlemail.com msn.com ymail.com rocketmail.com icloud.com me.com mac.com zoho.com ' +
+  'proton.me pm.me mailbox.org laposte.net qq.com 163.com 126.com naver.com ' +
+  'btinternet.com btopenworld.com talk21.com sky.com virginmedia.com virgin.net ntlworld.com talktalk.net blueyonder.co.uk plus.net ' +
+  'ziggo.nl kpnmail.nl kpnplanet.nl planet.nl hetnet.nl home.nl xs4all.nl casema.nl upcmail.nl telfort.nl ' +
+  'zonnet.nl tele2.nl zeelandnet.nl quicknet.nl versatel.nl solcon.nl caiway.nl ' +
+  'telenet.be skynet.be proximus.be scarlet.be pandora.be voo.be ' +
+  'web.de t-online.de magenta.de freenet.de arcor.de posteo.de vodafone.de kabelmail.de o2mail.de ewetel.net ' +
+  'orange.fr free.fr sfr.fr bbox.fr neuf.fr club-internet.fr aliceadsl.fr numericable.fr noos.fr cegetel.net ' +
+  'libero.it virgilio.it alice.it tin.it fastwebnet.it inwind.it ' +
+  'telefonica.net terra.es ono.com ' +
+  'wp.pl o2.pl onet.pl op.pl interia.pl gazeta.pl seznam.cz ' +
+  'bluewin.ch hispeed.ch aon.at a1.net ' +
+  'spray.se bredband.net comhem.se jubii.dk get2net.dk suomi24.fi luukku.com';
 
 /**
  * The company domain of an e-mail address or bare domain, or `undefined` when

@@ -178,6 +178,16 @@ describe('emailDomain: consumer mail domains', () => {
     ['GMAIL.COM', undefined], // bare consumer domain too
     ['a@gmail.com.', undefined],
   ]);
+  // Providers that used to pass as company domains (issue 15), and the big ones of DE, NL, BE, FR, UK, IT, ES, PL, CH, AT, CZ and the Nordics.
+  it.each(
+    (
+      'mail.de tutanota.com tutanota.de tuta.io tuta.com libero.it seznam.cz wp.pl bluewin.ch zonnet.nl mail.ru qq.com 163.com naver.com ' +
+      'rocketmail.com pm.me fastmail.com fastmail.fm online.de vodafone.de kabelmail.de o2mail.de magenta.de email.de club-internet.fr aliceadsl.fr ' +
+      'numericable.fr wanadoo.es btopenworld.com tiscali.co.uk tiscali.it talk21.com plus.net virgin.net tele2.nl zeelandnet.nl quicknet.nl online.nl ' +
+      'chello.at voo.be virgilio.it alice.it tin.it telefonica.net terra.es o2.pl onet.pl interia.pl hispeed.ch aon.at a1.net ' +
+      'spray.se bredband.net comhem.se online.no jubii.dk mail.dk suomi24.fi'
+    ).split(' '),
+  )('a@%s is a consumer mail domain', (d) => expect(emailDomain('a@' + d)).toBeUndefined());
   // Look-alikes and company domains of the same brands are companies.
   cases([
     ['a@orange.com', 'orange.com'], // Orange SA staff, not orange.fr customers
