@@ -188,7 +188,8 @@ export function createTracker(options: Options): Tracker {
     pvWithoutIds = sendState(c) == SEND && !mayStore(c);
     emit(
       'page',
-      { url, ref, ...guard(() => ({ title: scrubText(doc!.title, 300), lang: n!.language.slice(0, 35), screen: screen.width + 'x' + screen.height }))(), props: clean },
+      // minimal: not even read (ePrivacy Art. 5(3) counts reading device information, EDPB Guidelines 2/2023).
+      { url, ref, ...guard(() => (o!.minimal ? {} : { title: scrubText(doc!.title, 300), lang: n!.language.slice(0, 35), screen: screen.width + 'x' + screen.height }))(), props: clean },
       true,
     );
   }
