@@ -19,7 +19,7 @@ export type TransportFn = (url: string, body: string, unloading?: boolean) => Tr
 /** The name of a built-in transport. */
 export type TransportName = 'auto' | 'beacon' | 'fetch' | 'image';
 
-/** The cookie switch: see "The two switches" in the README. */
+/** The cookie switch: see "Consent and what is stored" in the README. */
 export type CookieMode = 'consent' | 'always' | 'never';
 
 /** A consent answer, as a CMP or the site gives it. */
@@ -37,7 +37,7 @@ export interface Options {
   /**
    * When the two first-party cookies may be set.
    * `'consent'`: only after consent is granted; `'always'`: from the first page view
-   * (legitimate interest), deleted on denial; `'never'`: cookieless, nothing is ever stored.
+   * (legitimate interest), deleted on denial; `'never'`: cookieless, nothing is stored but the opt-out flag (after `optOut()`).
    * @defaultValue `'consent'`
    */
   cookies?: CookieMode;
