@@ -3,7 +3,7 @@ import { mayStore, sendState, DROP, SEND, type ConsentInput } from './consent';
 import { createCookies } from './cookies';
 import { createQueue } from './delivery/queue';
 import { createDelivery } from './delivery/send';
-import { IMAGE_ATTEMPTS, maxBody, pickSender, sendBeacon } from './delivery/transports';
+import { IMAGE_ATTEMPTS, maxBody, pickSender, sendBeacon, viaFetch, type SendResult } from './delivery/transports';
 import { emailDomain } from './email-domain';
 import { doc, listen, nav, win } from './env';
 import { makeEvent, type EventType, type WireEvent } from './event';
@@ -29,6 +29,14 @@ export interface Tracker {
   optOut(): void;
   /** Reverse optOut(). */
   optIn(): void;
+  /**
+   * Erasure: asks the endpoint to delete every event of this visitor id (retried while the page
+   * lives, up to 3 minutes), deletes the cookies and every saved queue, and from then on counts
+   * as consent denied, in every tab and after reload, until a fresh `consent('granted')`.
+   * Resolves true once the endpoint answered 2xx; false otherwise, and at once (no request)
+   * when no visitor id exists. Never rejects.
+   */
+  forget(): Promise<boolean>;
   /** Send what is pending now. */
   flush(): void;
   /** Send what is pending, then remove every listener, timer and wrapper. */
@@ -37,7 +45,8 @@ export interface Tracker {
 
 const NOOP = () => {};
 /** What a server (SSR), a worker or unusable options get: every method a no-op. */
-export const INERT: Tracker = { page: NOOP, track: NOOP, consent: NOOP, form: NOOP, optOut: NOOP, optIn: NOOP, flush: NOOP, destroy: NOOP };
+const NO = () => Promise.resolve(false);
+export const INERT: Tracker = { page: NOOP, track: NOOP, consent: NOOP, form: NOOP, optOut: NOOP, optIn: NOOP, forget: NO, flush: NOOP, destroy: NOOP };
 const LOCAL_HTTP = /^http:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d+)?\//;
 
 /**
@@ -52,9 +61,10 @@ function whenShown(create: () => Tracker): Tracker {
     live = create();
     held.forEach(([name, args]) => (live![name] as (...a: unknown[]) => void)(...args));
   }));
-  const tracker = {} as Record<keyof Tracker, (...a: unknown[]) => void>;
+  const tracker = {} as Record<keyof Tracker, (...a: unknown[]) => any>;
+  // Held calls answer as the inert tracker does (forget(): false).
   for (const name of Object.keys(INERT) as (keyof Tracker)[])
-    tracker[name] = (...args) => void (live ? (live[name] as (...a: unknown[]) => void)(...args) : held.length < 999 && held.push([name, args]));
+    tracker[name] = (...args) => ((live || (held.length < 999 && held.push([name, args]), INERT))[name] as (...a: unknown[]) => unknown)(...args);
   return tracker;
 }
 
@@ -83,6 +93,8 @@ export function createTracker(options: Options): Tracker {
   // grant changes nothing): on a later page it stands for that grant until the
   // site or CMP says otherwise. A leftover cookie never counts in cookieless mode.
   if (o.cookies != 'never' && cookies.exists()) c.answer = 'granted';
+  // forget() on an earlier page (or in another tab): denied until a fresh grant.
+  if (cookies.forgotten()) c.answer = 'denied';
 
   const queue = createQueue(o.maxQueue, o.maxQueueBytes, o.cookiePrefix + '_q', o.site);
   const delivery = createDelivery(queue, {
@@ -122,7 +134,8 @@ export function createTracker(options: Options): Tracker {
    * between two checks, so none is needed.
    */
   const sync = () => {
-    const lost = cookies.lost();
+    // forget() in another tab marks the flag: also a denial, in tabs that never held the cookie too.
+    const lost = cookies.lost() || (c.answer != 'denied' && cookies.forgotten());
     if (lost) c.answer = 'denied';
     // An opt-out in another tab stops this one too.
     if ((!c.optedOut && (c.optedOut = cookies.optedOut())) || lost) enforce();
@@ -204,6 +217,36 @@ export function createTracker(options: Options): Tracker {
     }
   }
 
+  /**
+   * The visitor asked to be forgotten. Not through the event queue: the request carries the
+   * id the queue no longer may. Where no id exists nothing identifies the visitor, so nothing
+   * is sent and nothing is written (in cookieless mode above all): the denial lasts for this page.
+   */
+  function forget(): Promise<boolean> {
+    const vid = cookies.vid();
+    c.answer = 'denied';
+    enforce();
+    if (!vid) return NO();
+    // Every saved copy (also other tabs'), and the mark that denies in every tab and after reload.
+    if (o!.cookies != 'never') queue.erase(), cookies.setForgotten(true);
+    // A new page-view id: later events (after a fresh grant: of a new visitor) share none with the erased ones.
+    pv = randomId();
+    const body = JSON.stringify({ v: 1, site: o!.site, forget: vid });
+    return new Promise((resolve) => {
+      // At most 8 attempts, each wait at most a minute (so about 2 minutes in all, while the page lives).
+      const attempt = (n: number): unknown =>
+        new Promise<SendResult>((r) => r(viaFetch(endpoint, body)))
+          .catch(() => false)
+          .then((answer) =>
+            // 2xx: confirmed; another 4xx: refused for good; else full jitter, Retry-After honoured up to the minute.
+            answer === true || answer == 'drop' || n > 6
+              ? resolve(answer === true)
+              : setTimeout(attempt, Math.min(6e4, Math.max(Math.random() * 1e3 * 2 ** n, answer as number)), n + 1),
+          );
+      attempt(0);
+    });
+  }
+
   /** Page hidden or unloading: end the page view, send everything by an unload-safe transport, keep the rest where allowed. */
   function hide(): void {
     endPage(true);
@@ -260,6 +303,8 @@ export function createTracker(options: Options): Tracker {
       if (state !== 'granted' && state !== 'denied') return warn('consent: "granted" or "denied"', state);
       if (c.answer == state) return;
       c.answer = state;
+      // A fresh grant ends what forget() began (its mark, in every tab).
+      if (state == 'granted') cookies.setForgotten(false);
       enforce();
       if (pvWithoutIds && mayStore(c)) {
         pvWithoutIds = false;
@@ -278,6 +323,7 @@ export function createTracker(options: Options): Tracker {
       c.optedOut = false;
       cookies.setOptOut(false);
     }),
+    forget: () => (!destroyed && guard(forget)()) || NO(),
     flush: api(() => delivery.flush()),
     destroy: api(() => {
       hide();

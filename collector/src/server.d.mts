@@ -39,7 +39,7 @@ export interface ReceivedRequest {
   path: string;
   /** Only these two headers are kept; never an IP address. */
   headers: { 'content-type': string | undefined; origin: string | undefined };
-  /** Raw body text (for the GET pixel: the decoded `d` parameter); null if not read (413, preflight, 404…). */
+  /** Raw body text (for the GET pixel: the decoded `d` parameter); null if not read (413, preflight, 404…), for an erasure request, and once an erasure removed an id or page view it held. */
   body: string | null;
   /** Status answered; null while pending or for a hung request. */
   status: number | null;

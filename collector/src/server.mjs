@@ -6,6 +6,8 @@
 //   POST /e            body = JSON batch (any content type: sendBeacon sends text/plain)
 //   GET  /e?d=<json>   image-pixel transport, `d` = URI-encoded (or base64url) JSON batch
 //   OPTIONS /e         CORS preflight
+//   POST /e {"v": 1, "site": …, "forget": "<vid>"}  erasure (the SDK's forget()): 202 always; deletes
+//                      that visitor's events and those sharing their page views; 10 at once per client, then 1/min
 //
 // It validates the batch's wrapper and then each event against src/schema.json:
 // a valid wrapper is answered 200 {"accepted": n, "rejected": [{"id", "error"}]}
@@ -24,6 +26,7 @@
 
 import { createServer } from 'node:http';
 import { appendFile, readFileSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import Ajv from 'ajv';
 import { createClientIp, createRateLimit, createRelay } from './relay.mjs';
@@ -86,6 +89,10 @@ export async function startCollector({
   const relayer = relay ? await createRelay(relay) : null;
   const clientIp = createClientIp(trustProxy);
   const limit = rateLimit === false || (!rateLimit && !relay) ? null : createRateLimit(rateLimit || {});
+  // Erasure requests always have their own bucket (a guessed id is the only attack): 10 at once, then 1 a minute.
+  const eraseLimit = createRateLimit({ rate: 1 / 60, burst: 10 });
+  // Ids and page views erased: an event still in flight at forget() time is accepted and never stored.
+  const forgotten = new Set();
   const batches = [];
   const events = [];
   const received = [];
@@ -208,6 +215,14 @@ export async function startCollector({
       return send(res, 400, { error: 'body is not valid JSON' }, {}, record);
     }
     if (!validateWrapper(batch)) return send(res, 400, { error: describe(validateWrapper.errors) }, {}, record);
+    if (batch.forget !== undefined) {
+      record.body = null; // the id leaves the request log with the events
+      const wait = eraseLimit(clientIp(req));
+      if (wait) return send(res, 429, { error: 'too many requests' }, { 'retry-after': String(wait) }, record);
+      await erase(batch.forget);
+      // The same answer whether or not the id was known: knowing a random 132-bit id is the authorisation.
+      return send(res, 202, null, {}, record);
+    }
 
     // --- judge each event alone, drop duplicate ids, persist, then acknowledge ---
     // `sent` is the client's clock at this attempt: receive time minus sent is its skew
@@ -226,7 +241,7 @@ export async function startCollector({
         continue;
       }
       accepted++; // a duplicate is accepted too: it is already stored (or forwarded)
-      if (seen.has(event.id) || inBatch.has(event.id) || (relayer && relayer.settled(event.id))) {
+      if (seen.has(event.id) || inBatch.has(event.id) || (relayer && relayer.settled(event.id)) || forgotten.has(event.vid) || forgotten.has(event.pv)) {
         duplicates++;
         continue;
       }
@@ -271,6 +286,35 @@ export async function startCollector({
     // An image transport cannot read a body: the pixel always gets the GIF.
     if (isPixel) return send(res, 200, PIXEL, { 'content-type': 'image/gif' }, record);
     return send(res, 200, { accepted, rejected }, {}, record);
+  }
+
+  /**
+   * Deletes every event of the visitor id, and every event sharing a page view with one of them
+   * (a page view sent cookieless before consent, tied to the id by its pv), from memory, the
+   * request log and the NDJSON file (rewritten whole, in the write order; fine for a reference).
+   */
+  async function erase(vid) {
+    const remember = (x) => forgotten.add(x).size > 100_000 && forgotten.delete(forgotten.values().next().value);
+    const pvs = new Set();
+    const mark = (list) => list.forEach((e) => e && e.vid === vid && pvs.add(e.pv));
+    const gone = (e) => e && (e.vid === vid || pvs.has(e.pv));
+    mark(events);
+    for (const b of batches) mark(b.events);
+    let text = '';
+    if (out) {
+      await (writeChain = writeChain.catch(() => {}).then(async () => {
+        text = await readFile(out, 'utf8').catch(() => '');
+        const lines = text.split('\n').filter(Boolean).map((l) => [l, JSON.parse(l)]);
+        mark(lines.map(([, e]) => e));
+        const kept = lines.filter(([, e]) => !gone(e)).map(([l]) => l + '\n').join('');
+        if (kept.length != text.length) await writeFile(out + '.tmp', kept).then(() => rename(out + '.tmp', out));
+      }));
+    }
+    remember(vid);
+    pvs.forEach(remember);
+    for (let i = events.length; i--; ) if (gone(events[i])) events.splice(i, 1);
+    for (const b of batches) b.events = b.events.filter((e) => !gone(e));
+    for (const r of received) if (r.body && [vid, ...pvs].some((x) => r.body.includes(x))) r.body = null;
   }
 
   function sleep(ms) {

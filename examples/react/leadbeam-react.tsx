@@ -40,7 +40,7 @@ export function LeadbeamProvider({ options, children }: LeadbeamProviderProps) {
 }
 
 /**
- * The tracker's methods (track, consent, form, page, optOut, optIn, flush),
+ * The tracker's methods (track, consent, form, page, optOut, optIn, forget, flush),
  * stable across renders. Safe to call from effects that run before the
  * provider's own; outside a LeadbeamProvider they do nothing.
  */
@@ -55,6 +55,7 @@ export function useLeadbeam(): Omit<Tracker, 'destroy'> {
       form: (emailOrDomain) => get()?.form(emailOrDomain),
       optOut: () => get()?.optOut(),
       optIn: () => get()?.optIn(),
+      forget: () => get()?.forget() ?? Promise.resolve(false),
       flush: () => get()?.flush(),
     };
   }, [options]);

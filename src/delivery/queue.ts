@@ -14,6 +14,8 @@ export interface Queue {
   clear(): void;
   /** Writes the queue to storage if allowed, else erases any stored copy. */
   save(allowed: boolean): void;
+  /** Erases every saved copy of the site, also those of other tabs (forget(): they belong to the visitor). */
+  erase(): void;
   /**
    * Takes over the events that earlier pages of this site (any tab) left
    * behind, if allowed: merged and de-duplicated by id; erases what it took.
@@ -88,12 +90,17 @@ export function createQueue(maxEvents: number, maxBytes: number, storageKey: str
         if (allowed && queue.items.length) localStorage.setItem(ownKey, JSON.stringify({ site, events: queue.items }));
         else if (allowed || stored) localStorage.removeItem(ownKey);
         // Withdrawn: also the copies other tabs of the site left behind (they hold ids).
-        if (!allowed && allowedOnce) savedCopies().forEach(([key]) => localStorage.removeItem(key));
+        if (!allowed && allowedOnce) queue.erase();
         allowedOnce = allowedOnce || allowed;
         stored = allowed;
       } catch {
         // Quota or security error: the events stay in memory.
       }
+    },
+    erase() {
+      try {
+        savedCopies().forEach(([key]) => localStorage.removeItem(key));
+      } catch {}
     },
     restore(allowed) {
       if (!allowed) return;

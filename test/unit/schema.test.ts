@@ -189,3 +189,19 @@ describe('wire format v1 schema: invalid batches', () => {
     expectInvalid([]);
   });
 });
+
+describe('wire format v1 schema: the erasure request (forget)', () => {
+  it('accepts {v, site, forget: <visitor id>}, unknown top-level fields too', () => {
+    expectValid({ v: 1, site: 'LB-7F3K2Q', forget: VID });
+    expectValid({ v: 1, site: 'LB-7F3K2Q', forget: VID, future: 1 });
+  });
+
+  it('rejects a request with both events and forget, with neither, or with a forget that is no visitor id', () => {
+    expectInvalid({ ...designExample, forget: VID });
+    expectInvalid({ v: 1, site: 'LB-7F3K2Q' });
+    expectInvalid({ v: 1, site: 'LB-7F3K2Q', forget: 'short' });
+    expectInvalid({ v: 1, site: 'LB-7F3K2Q', forget: VID + '!' });
+    expectInvalid({ v: 1, forget: VID });
+    expectInvalid({ v: 2, site: 'LB-7F3K2Q', forget: VID });
+  });
+});
