@@ -143,3 +143,17 @@ export function eventsOf<B extends SiteBatch>(collector: { batches: B[] }, site:
     .flatMap((b) => b.events)
     .filter((e) => !seen.has(e.id) && !!seen.add(e.id));
 }
+
+/** A request body as text (for the capturing servers that stand in for a vendor). */
+export const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk)).on('end', () => resolve(body));
+  });
+
+/** Bundles `source` (TypeScript, imports resolved from the repository) into one script for a page. */
+export async function bundleForPage(source: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const out = await build({ stdin: { contents: source, resolveDir: ROOT, loader: 'ts' }, bundle: true, format: 'iife', write: false, target: 'es2019', logLevel: 'silent' });
+  return out.outputFiles[0].text;
+}

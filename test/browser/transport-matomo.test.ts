@@ -7,10 +7,9 @@
 // leadbeam runs in real Chromium on a page of one origin and posts to a capturing server of
 // another (so CORS applies); the official tracker posts the same page's values to the same
 // server; both must give the same tracking requests, parameter for parameter.
-import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
+import { launchBrowser, readBody, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
 
 const MatomoTracker = createRequire(import.meta.url)('matomo-tracker');
 
@@ -28,17 +27,12 @@ let site: StaticServer;
 let capture: StaticServer;
 const hits: Hit[] = [];
 
-const read = (req: IncomingMessage) =>
-  new Promise<string>((r) => {
-    let s = '';
-    req.on('data', (c) => (s += c)).on('end', () => r(s));
-  });
 
 beforeAll(async () => {
   [browser, site, capture] = await Promise.all([launchBrowser(), startStaticServer(), startStaticServer()]);
   capture.route(async (req, res) => {
     const [path, query = ''] = (req.url || '').split('?');
-    hits.push({ method: req.method!, path, query, contentType: req.headers['content-type'] || '', body: await read(req) });
+    hits.push({ method: req.method!, path, query, contentType: req.headers['content-type'] || '', body: await readBody(req) });
     // Matomo's tracker endpoint answers CORS for any origin; 204 for send_image=0.
     res.writeHead(204, { 'access-control-allow-origin': '*' }).end();
     return true;

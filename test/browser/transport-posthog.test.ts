@@ -4,10 +4,8 @@
 // is the format (posthog-js lib/src/posthog-core.js `_send_request`, request.js):
 // leadbeam must hit the same path with a content type PostHog's capture accepts
 // without a CORS preflight, carry the fields capture requires, and map the same page.
-import { build } from 'esbuild';
-import type { IncomingMessage } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
+import { bundleForPage, launchBrowser, readBody, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
 
 interface Hit {
   method: string;
@@ -24,28 +22,15 @@ let server: StaticServer;
 let sdk = '';
 const hits: Hit[] = [];
 
-const read = (req: IncomingMessage) =>
-  new Promise<string>((r) => {
-    let s = '';
-    req.on('data', (c) => (s += c)).on('end', () => r(s));
-  });
 
 beforeAll(async () => {
-  const out = await build({
-    stdin: { contents: `import posthog from 'posthog-js'; (window as any).posthog = posthog;`, resolveDir: ROOT, loader: 'ts' },
-    bundle: true,
-    format: 'iife',
-    write: false,
-    target: 'es2019',
-    logLevel: 'silent',
-  });
-  sdk = out.outputFiles[0].text;
+  sdk = await bundleForPage(`import posthog from 'posthog-js'; (window as any).posthog = posthog;`);
   [browser, server] = await Promise.all([launchBrowser(), startStaticServer()]);
   server.route(async (req, res) => {
     const path = (req.url || '').split('?')[0];
     if (path == '/bundles/posthog.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(sdk), true;
     if (!/^\/(sdk|lb)\//.test(path)) return false;
-    hits.push({ method: req.method!, path, contentType: req.headers['content-type'] || '', body: await read(req) });
+    hits.push({ method: req.method!, path, contentType: req.headers['content-type'] || '', body: await readBody(req) });
     // Capture's CORS answer, so the SDK's application/json preflight passes.
     res.writeHead(200, {
       'access-control-allow-origin': req.headers.origin || '*',

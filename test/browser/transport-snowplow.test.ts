@@ -5,12 +5,10 @@
 // /com.snowplowanalytics.snowplow/tp2 with payload_data 1-0-4) and the tracker's payload
 // builders; every captured event of both is validated against Snowplow's payload_data schema.
 import Ajv from 'ajv';
-import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
+import { ROOT, bundleForPage, launchBrowser, readBody, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
 
 interface Hit {
   method: string;
@@ -29,28 +27,15 @@ let server: StaticServer;
 let sdk = '';
 const hits: Hit[] = [];
 
-const read = (req: IncomingMessage) =>
-  new Promise<string>((r) => {
-    let s = '';
-    req.on('data', (c) => (s += c)).on('end', () => r(s));
-  });
 
 beforeAll(async () => {
-  const out = await build({
-    stdin: { contents: `import * as sp from '@snowplow/browser-tracker'; (window as any).sp = sp;`, resolveDir: ROOT, loader: 'ts' },
-    bundle: true,
-    format: 'iife',
-    write: false,
-    target: 'es2019',
-    logLevel: 'silent',
-  });
-  sdk = out.outputFiles[0].text;
+  sdk = await bundleForPage(`import * as sp from '@snowplow/browser-tracker'; (window as any).sp = sp;`);
   [browser, server] = await Promise.all([launchBrowser(), startStaticServer()]);
   server.route(async (req, res) => {
     const [path, query = ''] = (req.url || '').split('?');
     if (path == '/bundles/snowplow.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(sdk), true;
     if (!/^\/(sdk-get|sdk-post|lb)\//.test(path)) return false;
-    hits.push({ method: req.method!, path, query, contentType: req.headers['content-type'] || '', body: await read(req) });
+    hits.push({ method: req.method!, path, query, contentType: req.headers['content-type'] || '', body: await readBody(req) });
     // The collector's CORS answer (it echoes the origin and allows credentials), so a preflight passes.
     res.writeHead(200, {
       'access-control-allow-origin': req.headers.origin || '*',

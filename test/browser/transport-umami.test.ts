@@ -9,9 +9,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IncomingMessage } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, launchBrowser, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
+import { ROOT, launchBrowser, readBody, startStaticServer, waitFor, watchPage, type Browser, type BrowserContext, type StaticServer } from './harness';
 
 const UMAMI = 'umami@2.10.0';
 const WEBSITE = '4c0b5a2e-1f9d-4f27-9a43-0a7e3c5d9b11';
@@ -31,11 +30,6 @@ let capture: StaticServer;
 let tracker = '';
 const hits: Hit[] = [];
 
-const read = (req: IncomingMessage) =>
-  new Promise<string>((r) => {
-    let s = '';
-    req.on('data', (c) => (s += c)).on('end', () => r(s));
-  });
 
 /** Umami's tracker source from the npm package, cached in node_modules/.cache. */
 function umamiTracker(): string {
@@ -59,7 +53,7 @@ beforeAll(async () => {
   });
   capture.route(async (req, res) => {
     const path = (req.url || '').split('?')[0];
-    hits.push({ method: req.method!, path, contentType: req.headers['content-type'] || '', body: await read(req) });
+    hits.push({ method: req.method!, path, contentType: req.headers['content-type'] || '', body: await readBody(req) });
     // Umami's CORS answer (next.config: API headers), so the tracker's JSON preflight passes.
     res.writeHead(200, { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'GET, DELETE, POST, PUT', 'content-type': 'application/json' });
     res.end(req.method == 'POST' ? '{"cache":"x","sessionId":"s","visitId":"v"}' : '');
