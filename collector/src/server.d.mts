@@ -1,4 +1,4 @@
-// Types for collector.mjs, so TypeScript tests and harnesses can import it.
+// Types for server.mjs, so TypeScript tests and harnesses can import it.
 
 // The wire format's types are the SDK's own (one definition, in src/event.ts).
 import type { WireBatch, WireEvent } from '../../src/event';
@@ -74,6 +74,18 @@ export interface CollectorOptions {
   trustProxy?: string[];
   /** Token bucket per client IP: `burst` requests at once, refilled at `rate` per second. Default (relay mode only): { rate: 5, burst: 60 }; false = off. */
   rateLimit?: { rate?: number; burst?: number } | false;
+  /** Event store: `ndjson:<dir>`, `postgres://…`, or an opened store. A 2xx waits until it is durable; down = 503. With a store, nothing is kept in `events`/`batches`/`received`. */
+  store?: string | object | null;
+  /** Company resolver, e.g. createAsnResolver(): each stored event gets `company` / `network`, never the IP. */
+  resolve?: ((ip: string) => { asn: number; organisation: string; kind: string; name?: string; domain?: string } | null) | null;
+  /** Companies that asked not to be identified: stored without company data, their form domains dropped. */
+  optOut?: { domains?: string[]; asns?: number[] };
+  /** Delete stored events older than this many days, at start and hourly (0 = never). */
+  retentionDays?: number;
+  /** Serve GET /report and /report.json to requests carrying this token (Bearer or ?token=); off without it. At least 16 characters. */
+  reportToken?: string | null;
+  /** Demo only: `?demo=<persona>` on the endpoint pretends the visitor comes from one of DEMO_NETWORKS. */
+  demo?: boolean;
 }
 
 export interface Collector {
@@ -95,7 +107,10 @@ export interface Collector {
   fault(fn: FaultHook | null): void;
   reset(): void;
   close(): Promise<void>;
+  /** The event store, when one is configured. */
+  store: object | null;
 }
 
 export function startCollector(options?: CollectorOptions): Promise<Collector>;
+export const DEMO_NETWORKS: Readonly<Record<'university' | 'government' | 'enterprise' | 'consumer', string>>;
 export function formatEvent(event: WireEvent, site?: string): string;

@@ -30,6 +30,10 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import Ajv from 'ajv';
 import { createClientIp, createRateLimit, createRelay } from './relay.mjs';
+import { openStore, isStoreUnavailable } from './store.mjs';
+import { recognise } from './recognise.mjs';
+import { summarise, renderHtml, REPORT_CSS, REPORT_JS } from './report.mjs';
+import { timingSafeEqual, createHash } from 'node:crypto';
 
 const schema = JSON.parse(readFileSync(new URL('../../src/schema.json', import.meta.url), 'utf8'));
 const ajv = new Ajv({ allErrors: false });
@@ -71,6 +75,14 @@ const CORS = {
  * @param {object|null} [opts.relay=null]  Relay mode: { vendor, host, options, map?, dedupes?, timeout? } (see relay.mjs).
  * @param {string[]} [opts.trustProxy=[]]  Proxy addresses/CIDRs whose X-Forwarded-For is believed (relay IP, rate limit).
  * @param {{rate?: number, burst?: number}|false} [opts.rateLimit] Per-client token bucket; on by default in relay mode.
+ * @param {string|object|null} [opts.store=null] Event store: `ndjson:<dir>`, `postgres://…`, or an opened store (see store.mjs).
+ *        Given a store, a 2xx waits for it (durable), STORE_UNAVAILABLE answers 503, and events are not kept in memory.
+ * @param {((ip: string) => object|null)|null} [opts.resolve=null] Company resolver (createAsnResolver()); the IP is used for
+ *        the lookup only and each stored event gets `company` / `network`, never the IP.
+ * @param {{domains?: string[], asns?: number[]}} [opts.optOut] Companies that asked not to be identified: no company data, form domain dropped.
+ * @param {number} [opts.retentionDays=0] Purge stored events older than this at start and hourly (0 = never).
+ * @param {string|null} [opts.reportToken=null] Serves GET /report (and report.json) to requests with this token; off without it.
+ * @param {boolean} [opts.demo=false] Demo only: `?demo=<persona>` on the endpoint picks a public network to pretend to come from.
  */
 export async function startCollector({
   port = 0,
@@ -83,6 +95,12 @@ export async function startCollector({
   relay = null,
   trustProxy = [],
   rateLimit,
+  store = null,
+  resolve = null,
+  optOut = {},
+  retentionDays = 0,
+  reportToken = null,
+  demo = false,
 } = {}) {
   if (typeof path != 'string' || path[0] != '/') throw new Error(`path must start with / (got ${JSON.stringify(path)})`);
   // Everything about the target is read here, from the operator's configuration, once.
@@ -102,6 +120,22 @@ export async function startCollector({
   let requestIndex = 0; // POST/GET requests to /e so far (the fault hook's `index`)
   let writeChain = Promise.resolve(); // serialises NDJSON appends so lines stay in arrival order
   const timers = new Set();
+  // The store: opened here from a spec (and closed by close()), or the caller's.
+  const ownStore = typeof store == 'string';
+  const db = ownStore ? await openStore(store) : store;
+  const memory = !db; // with a store, nothing piles up in memory (events, batches, received)
+  const optDomains = new Set((optOut.domains || []).map((d) => String(d).trim().toLowerCase()).filter(Boolean));
+  const optAsns = new Set((optOut.asns || []).map(Number).filter(Number.isFinite));
+  if (reportToken != null && (typeof reportToken != 'string' || reportToken.length < 16)) throw new Error('reportToken must be a string of at least 16 characters');
+  const tokenHash = reportToken ? createHash('sha256').update(reportToken).digest() : null;
+  let purgeTimer = null;
+  if (db && retentionDays > 0) {
+    const purge = () => db.purgeOlderThan(retentionDays * 86_400_000).catch((err) => log && console.error('collector: retention purge failed:', err.message));
+    await purge();
+    purgeTimer = setInterval(purge, 3_600_000);
+    purgeTimer.unref();
+  }
+  let reportCache = null; // { at, summary }: the store is scanned at most every 2 s
 
   const server = createServer(
     // Node only checks request/headers timeouts every connectionsCheckingInterval
@@ -144,8 +178,9 @@ export async function startCollector({
       body: null,
       status: null,
     };
-    received.push(record);
+    if (memory) received.push(record);
 
+    if (url.pathname.startsWith('/report') && req.method === 'GET') return report(req, res, url);
     if (url.pathname !== path) return send(res, 404, { error: 'not found' }, {}, record);
 
     if (req.method === 'OPTIONS') {
@@ -163,7 +198,9 @@ export async function startCollector({
     }
 
     // The IP lives in this local only (for the bucket and the vendor): never in the record, a log or a file.
-    const ip = limit || relayer ? clientIp(req) : undefined;
+    let ip = limit || relayer || resolve ? clientIp(req) : undefined;
+    // Demo only (never on in a normal start): the page picks one of a few fixed public networks to come from.
+    if (demo && DEMO_NETWORKS[url.searchParams.get('demo')]) ip = DEMO_NETWORKS[url.searchParams.get('demo')];
     if (limit) {
       const wait = limit(ip);
       if (wait) return send(res, 429, { error: 'too many requests' }, { 'retry-after': String(wait) }, record);
@@ -219,7 +256,12 @@ export async function startCollector({
       record.body = null; // the id leaves the request log with the events
       const wait = eraseLimit(clientIp(req));
       if (wait) return send(res, 429, { error: 'too many requests' }, { 'retry-after': String(wait) }, record);
-      await erase(batch.forget);
+      try {
+        await erase(batch.forget);
+      } catch (err) {
+        if (!isStoreUnavailable(err)) throw err;
+        return send(res, 503, { error: 'event store unavailable' }, { 'retry-after': '5' }, record);
+      }
       // The same answer whether or not the id was known: knowing a random 132-bit id is the authorisation.
       return send(res, 202, null, {}, record);
     }
@@ -229,7 +271,7 @@ export async function startCollector({
     // (plus latency). Beyond SKEW_MS the clock is wrong, so ts is moved to server time
     // before validation; a client set to 2010 still gets its events stored.
     const skew = typeof batch.sent == 'number' ? Date.now() - batch.sent : 0;
-    batches.push(batch);
+    if (memory) batches.push(batch);
     let fresh = [];
     const rejected = [];
     const inBatch = new Set();
@@ -241,7 +283,7 @@ export async function startCollector({
         continue;
       }
       accepted++; // a duplicate is accepted too: it is already stored (or forwarded)
-      if (seen.has(event.id) || inBatch.has(event.id) || (relayer && relayer.settled(event.id)) || forgotten.has(event.vid) || forgotten.has(event.pv)) {
+      if ((memory && seen.has(event.id)) || inBatch.has(event.id) || (relayer && relayer.settled(event.id)) || forgotten.has(event.vid) || forgotten.has(event.pv)) {
         duplicates++;
         continue;
       }
@@ -262,7 +304,18 @@ export async function startCollector({
       fresh = relayed.delivered; // stored (NDJSON, events) only once the vendor took them
       if (log && relayed.status != 200) console.error(`collector relay: ${relayed.status} (vendor: ${relayed.summary})`);
     }
-    for (const e of fresh) seen.add(e.id), events.push(e);
+    // --- recognise: the IP is looked up in memory and goes no further than this function ---
+    if (resolve || optDomains.size || optAsns.size) fresh = fresh.map((e) => enrich(e, ip));
+    if (db && fresh.length) {
+      try {
+        await db.write(batch.site, fresh); // resolves once durable (fsync'ed / committed)
+      } catch (err) {
+        if (!isStoreUnavailable(err)) throw err;
+        if (log) console.error('collector: event store unavailable, answering 503');
+        return send(res, 503, { error: 'event store unavailable' }, { 'retry-after': '5' }, record);
+      }
+    }
+    if (memory) for (const e of fresh) seen.add(e.id), events.push(e);
     if (out && fresh.length) {
       const lines = fresh.map((e) => JSON.stringify({ site: batch.site, ...e }) + '\n').join('');
       // A failed append must not fail every later one (.catch), nor leave its ids "seen":
@@ -310,11 +363,79 @@ export async function startCollector({
         if (kept.length != text.length) await writeFile(out + '.tmp', kept).then(() => rename(out + '.tmp', out));
       }));
     }
+    if (db) await db.erase(vid), (reportCache = null);
     remember(vid);
     pvs.forEach(remember);
     for (let i = events.length; i--; ) if (gone(events[i])) events.splice(i, 1);
     for (const b of batches) b.events = b.events.filter((e) => !gone(e));
     for (const r of received) if (r.body && [vid, ...pvs].some((x) => r.body.includes(x))) r.body = null;
+  }
+
+  /**
+   * The event as stored: `company` (the form domain wins, else an organisation's own network) and
+   * `network` ({ asn, organisation, kind }), never the IP. A company that opted out gets neither,
+   * and its form domain is dropped.
+   */
+  function enrich(e, ip) {
+    const formDomain = e.type === 'form' && typeof e.domain == 'string' ? e.domain : null;
+    const r = recognise({ ip, formDomain, resolve });
+    const n = r.network;
+    if (
+      (n && optAsns.has(n.asn)) ||
+      [formDomain, n && n.domain, r.company && r.company.domain].some((d) => d && optedOutDomain(d))
+    ) {
+      if (!formDomain) return e;
+      const { domain, ...rest } = e; // the form event stays (a form was sent), not whose
+      return rest;
+    }
+    const out = { ...e };
+    if (r.company) {
+      out.company = { ...r.company };
+      if (n && r.company.source === 'network') (out.company.asn = n.asn), (out.company.kind = n.kind);
+    }
+    if (n) out.network = { asn: n.asn, organisation: n.organisation, kind: n.kind };
+    return out;
+  }
+
+  /** A domain on the opt-out list, or a subdomain of one (mail.acme.com for acme.com). */
+  function optedOutDomain(d) {
+    for (let s = d.toLowerCase(); ; ) {
+      if (optDomains.has(s)) return true;
+      const dot = s.indexOf('.');
+      if (dot < 0) return false;
+      s = s.slice(dot + 1);
+    }
+  }
+
+  /** GET /report (HTML), /report.json, /report.css, /report.js: only with the configured token. */
+  async function report(req, res, url) {
+    const page = { '/report': 'html', '/report/': 'html', '/report.json': 'json', '/report.css': 'css', '/report.js': 'js' }[url.pathname];
+    const plain = (status, body, type = 'text/plain; charset=utf-8', extra = {}) => {
+      // No CORS here: who visited is the site owner's business data, for this origin only.
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff', ...extra });
+      res.end(body);
+    };
+    if (!page || !tokenHash) return plain(404, 'not found');
+    if (page === 'css') return plain(200, REPORT_CSS, 'text/css; charset=utf-8');
+    if (page === 'js') return plain(200, REPORT_JS, 'text/javascript; charset=utf-8');
+    if (limit) {
+      const wait = limit(clientIp(req));
+      if (wait) return plain(429, 'too many requests', undefined, { 'retry-after': String(wait) });
+    }
+    const auth = req.headers.authorization;
+    const given = typeof auth == 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : url.searchParams.get('token') || '';
+    // Constant time: both sides hashed to 32 bytes first, so not even the length leaks.
+    if (!timingSafeEqual(createHash('sha256').update(given).digest(), tokenHash)) {
+      return plain(401, 'report token required', undefined, { 'www-authenticate': 'Bearer' });
+    }
+    if (!reportCache || Date.now() - reportCache.at > 2000) {
+      const source = db ? db.events() : events.map((e) => ({ received: e.ts, ...e }));
+      reportCache = { at: Date.now(), summary: await summarise(source) };
+    }
+    if (page === 'json') return plain(200, JSON.stringify(reportCache.summary), 'application/json');
+    return plain(200, renderHtml(reportCache.summary), 'text/html; charset=utf-8', {
+      'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    });
   }
 
   function sleep(ms) {
@@ -375,9 +496,26 @@ export async function startCollector({
         server.closeAllConnections();
       });
       await writeChain.catch(() => {});
+      if (purgeTimer) clearInterval(purgeTimer);
+      if (ownStore) await db.close();
     },
+    /** The event store, when one is configured. */
+    store: db,
   };
 }
+
+/**
+ * Demo only (`demo: true`): public networks of real organisations the demo page may pretend to come
+ * from, by name, so a visitor on localhost shows what recognition does. Fixed here: a request can
+ * pick one of these, never give an address.
+ */
+export const DEMO_NETWORKS = Object.freeze({
+  __proto__: null,
+  university: '18.7.22.69', // Massachusetts Institute of Technology, AS3
+  government: '198.116.144.1', // NASA, AS297
+  enterprise: '194.138.39.56', // Siemens AG, AS15465
+  consumer: '79.192.1.1', // Deutsche Telekom AG, AS3320: an access provider, so "not a company"
+});
 
 /** Reads a request body up to `limit` bytes without buffering more than that. */
 function readBody(req, limit) {
@@ -458,7 +596,8 @@ const USAGE = `usage: node collector/src/server.mjs [--port 8787] [--host 127.0.
   --trust-proxy <ip|cidr>[,...]       believe X-Forwarded-For only from these (repeatable)
   --rate-limit <perSecond>,<burst>|off  per-client token bucket (relay default 5,60)`;
 
-function parseArgs(argv) {
+/** The serve flags (shared with bin/leadbeam-collector.mjs, which adds --store, --report-token…). */
+export function parseArgs(argv, extra = () => false) {
   const opts = {};
   const relay = { options: {} };
   for (let i = 0; i < argv.length; i++) {
@@ -488,7 +627,7 @@ function parseArgs(argv) {
     } else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);
-    } else fail(`unknown argument: ${argv[i]}`);
+    } else if (!extra(flag, value, opts)) fail(`unknown argument: ${argv[i]}`);
   }
   if (relay.vendor || relay.host) {
     if (!relay.vendor || !relay.host) fail('--relay and --relay-host go together');
