@@ -6,9 +6,12 @@ import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCollector, formatEvent } from '../collector/src/server.mjs';
+import { startCollector, formatEvent, DEMO_NETWORKS } from '../collector/src/server.mjs';
+import { createAsnResolver } from '../collector/src/recognise.mjs';
+import { recognition } from '../collector/src/report.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const PAGE_DIR = join(ROOT, 'examples', 'basic');
@@ -49,9 +52,41 @@ function listen(server, port) {
 }
 
 // --- collector -------------------------------------------------------------
-const out = join(tmpdir(), `leadbeam-demo-${process.pid}.ndjson`);
+// The real store (NDJSON files in a temporary folder) and the real open AS data. `demo: true` lets
+// the page say which public network to pretend to come from (?demo=university…): on localhost
+// every visitor is 127.0.0.1, which no database can place. Never on outside the demo.
+const out = join(tmpdir(), `leadbeam-demo-${process.pid}`);
+const reportToken = randomBytes(18).toString('base64url');
+const MEANING = {
+  page: 'a page view: the visitor opened this page',
+  event: 'a custom event the page tracks (here: a button click)',
+  form: 'a form was sent: only the domain after the @ is kept, never the address',
+  engage: 'how long the page was actually looked at before the visitor left or switched tabs',
+  consent: "the visitor's cookie choice (granted: a visitor id is kept; denied: nothing is kept)",
+};
+const said = new Set();
 const collector = await withFallback(8787, (port) =>
-  startCollector({ port, host: HOST, out, log: (event) => console.log(formatEvent(event)) }),
+  startCollector({
+    port,
+    host: HOST,
+    store: `ndjson:${out}`,
+    resolve: createAsnResolver(),
+    demo: true,
+    reportToken,
+    log: (event) => {
+      console.log(formatEvent(event) + recognition(event));
+      // Plain words, once per kind, so the lines above can be read without the docs.
+      const explain = (key, text) => !said.has(key) && said.add(key) && console.log(`   ^ ${text}`);
+      explain(event.type, MEANING[event.type] || event.type);
+      if (event.company && event.company.source === 'network') {
+        explain('org', `recognised: the visit came from ${event.company.name}'s own network (AS${event.company.asn}), so the visitor very likely works or studies there`);
+      } else if (event.company) {
+        explain('form-co', 'recognised from the form: the domain the visitor typed wins over the network');
+      } else if (event.network) {
+        explain('isp', `not a company: ${event.network.organisation} (${event.network.kind}) carries everyone's traffic, so it says nothing about who the visitor works for`);
+      }
+    },
+  }),
 );
 
 // --- static server ---------------------------------------------------------
@@ -86,10 +121,12 @@ const site = createServer(async (req, res) => {
     if (path.startsWith('/dist/')) file = resolve(DIST_DIR, '.' + path.slice('/dist'.length));
     else if (path === '/style.css' || path === '/app.js') file = join(PAGE_DIR, path);
     else if (!extname(path)) {
-      // The page itself: point the endpoint at the collector's actual port.
+      // The page itself: point the endpoint at the collector's actual port, as the chosen network.
+      const as = new URL(req.url || '/', 'http://x').searchParams.get('as');
+      const persona = as && DEMO_NETWORKS[as] ? as : 'university';
       const html = (await readFile(join(PAGE_DIR, 'index.html'), 'utf8')).replaceAll(
         'http://127.0.0.1:8787/e',
-        collector.url,
+        `${collector.url}?demo=${persona}`,
       );
       res.writeHead(200, { 'content-type': TYPES['.html'], 'cache-control': 'no-store', 'content-security-policy': csp });
       res.end(req.method === 'HEAD' ? undefined : html);
@@ -127,8 +164,12 @@ const pageUrl = `http://${HOST}:${sitePort}/`;
 console.log(`leadbeam demo
   page:      ${pageUrl}
   collector: ${collector.url}
-  events:    ${out} (NDJSON)
+  report:    ${collector.origin}/report?token=${reportToken}
+  events:    ${out}/ (NDJSON files; no IP address in them)
 Open the page, accept or decline cookies, book a demo, visit Pricing, send the contact form.
+On localhost every visitor is 127.0.0.1, so the demo page pretends to come from a public network:
+${Object.keys(DEMO_NETWORKS).map((k) => `  ${(k + ':').padEnd(12)}${pageUrl}?as=${k}`).join('\n')}
+(the collector looks the network up in memory, stores the organisation, and forgets the address).
 Press Ctrl-C to stop.
 `);
 if (!existsSync(SDK)) console.log(`! ${BUILD_HINT}\n`);
@@ -138,8 +179,7 @@ let stopping = false;
 async function stop() {
   if (stopping) process.exit(1); // second Ctrl-C: don't wait
   stopping = true;
-  const n = collector.events.length;
-  console.log(`\nstopping: ${n} event(s) accepted, ${collector.duplicates} duplicate(s) dropped${n ? `; kept in ${out}` : ''}`);
+  console.log(`\nstopping; the events stay in ${out}/ (npm run collector -- report --store ndjson:${out})`);
   site.closeAllConnections();
   await Promise.all([new Promise((r) => site.close(r)), collector.close()]);
   process.exit(0);

@@ -11,7 +11,7 @@ import { resolve as resolvePath } from 'node:path';
 import { startCollector, parseArgs, formatEvent } from '../src/server.mjs';
 import { openStore } from '../src/store.mjs';
 import { createAsnResolver } from '../src/recognise.mjs';
-import { summarise, renderText } from '../src/report.mjs';
+import { summarise, renderText, recognition } from '../src/report.mjs';
 
 const USAGE = `usage: leadbeam-collector <command> [options]
 
@@ -85,14 +85,6 @@ async function serve(argv) {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-}
-
-/** What the collector made of the visitor's network, for the log line (never the IP). */
-export function recognition(e) {
-  if (e.company && e.company.source === 'form') return `  recognised: ${e.company.domain} (form)`;
-  if (e.company) return `  recognised: ${e.company.name}`;
-  if (e.network) return `  not a company: ${e.network.organisation} (${e.network.kind})`;
-  return '';
 }
 
 /** The --store flag of report and erase (no default: they must name the data they read or delete). */

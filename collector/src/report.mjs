@@ -87,6 +87,14 @@ function pathOf(url) {
   }
 }
 
+/** What the collector made of the visitor's network, for a log line (never the IP). */
+export function recognition(e) {
+  if (e.company && e.company.source === 'form') return `  recognised: ${e.company.domain} (form)`;
+  if (e.company) return `  recognised: ${e.company.name}`;
+  if (e.network) return `  not a company: ${e.network.organisation} (${e.network.kind})`;
+  return '';
+}
+
 const time = (ms) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 /** The summary as a plain-text table for the terminal. */
